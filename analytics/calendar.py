@@ -1,0 +1,119 @@
+"""Calendar facts of Vietnamese reporting: Tết, periods, and the 15th-to-14th cut-off windows.
+
+Tết (Lunar New Year) moves between late January and mid February. Monthly production, retail and
+trade swing by double digits with it, so models and the demo generator need to know, for any month
+(past or future), how much of Tết falls in it. ``holidays.VN`` knows the official holiday days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import holidays
+import numpy as np
+import pandas as pd
+
+FREQS = ("M", "Q", "6M", "9M", "A")
+"""Period frequencies: month, quarter, six months (H1), nine months, year."""
+
+
+@lru_cache(maxsize=None)
+def tet_days(year: int) -> tuple[dt.date, ...]:
+    """The official Tết holiday days around the Lunar New Year of ``year`` (from ``holidays.VN``)."""
+    days = [d for d, name in holidays.VN(years=[year - 1, year]).items() if "Lunar New Year" in name]
+    new_year = tet_date(year)
+    return tuple(sorted(d for d in days if abs((d - new_year).days) <= 10))
+
+
+@lru_cache(maxsize=None)
+def tet_date(year: int) -> dt.date:
+    """The first day of the lunar year (Mùng 1 Tết) in ``year``."""
+    for d, name in holidays.VN(years=year).items():
+        if name == "Lunar New Year":
+            return d
+    raise ValueError(f"holidays.VN does not know Tết of {year}")
+
+
+def tet_window(year: int, before: int = 0, after: int = 0) -> list[dt.date]:
+    """Tết holiday days widened by ``before`` days ahead and ``after`` days behind."""
+    days = tet_days(year)
+    start = days[0] - dt.timedelta(days=before)
+    end = days[-1] + dt.timedelta(days=after)
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def tet_share(months: pd.Series | pd.DatetimeIndex | list, before: int = 0, after: int = 0) -> np.ndarray:
+    """Share of the (widened) Tết window falling in each month, for monthly period starts.
+
+    Known for future months too, so it works as an exogenous regressor for forecasts.
+    """
+    idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(months)).dt.to_period("M").dt.start_time)
+    out = np.zeros(len(idx))
+    cache: dict[int, pd.Series] = {}
+    for i, ts in enumerate(idx):
+        if ts.month > 3:
+            continue
+        if ts.year not in cache:
+            window = pd.DatetimeIndex(tet_window(ts.year, before, after)).to_period("M")
+            cache[ts.year] = pd.Series(1.0, index=window).groupby(level=0).sum() / len(window)
+        out[i] = cache[ts.year].get(ts.to_period("M"), 0.0)
+    return out
+
+
+def period_start(value: str | dt.date | pd.Timestamp, freq: str = "M") -> dt.date:
+    """Start date of the period containing ``value`` ("2026-10", "2026-Q3", a date)."""
+    if isinstance(value, str):
+        text = value.strip().upper()
+        if "-Q" in text:
+            year, q = text.split("-Q")
+            return dt.date(int(year), 3 * int(q) - 2, 1)
+        if len(text) == 4 and text.isdigit():
+            return dt.date(int(text), 1, 1)
+        ts = pd.Timestamp(text)
+    else:
+        ts = pd.Timestamp(value)
+    if freq == "M":
+        return dt.date(ts.year, ts.month, 1)
+    if freq == "Q":
+        return dt.date(ts.year, 3 * ((ts.month - 1) // 3) + 1, 1)
+    return dt.date(ts.year, 1, 1)
+
+
+def period_end(start: dt.date, freq: str) -> dt.date:
+    """Last day of the period that starts on ``start``."""
+    months = {"M": 1, "Q": 3, "6M": 6, "9M": 9, "A": 12}[freq]
+    return (pd.Timestamp(start) + pd.DateOffset(months=months) - pd.Timedelta(days=1)).date()
+
+
+def period_label(start: dt.date, freq: str, lang: str = "vi") -> str:
+    """Human label of a period: "Tháng 10/2026", "Quý III/2026", "6 tháng 2026", "Năm 2026"."""
+    roman = {1: "I", 2: "II", 3: "III", 4: "IV"}
+    y, m = start.year, start.month
+    if lang == "vi":
+        return {
+            "M": f"Tháng {m:02d}/{y}",
+            "Q": f"Quý {roman[(m - 1) // 3 + 1]}/{y}",
+            "6M": f"6 tháng {y}",
+            "9M": f"9 tháng {y}",
+            "A": f"Năm {y}",
+        }[freq]
+    return {
+        "M": pd.Timestamp(start).strftime("%b %Y"),
+        "Q": f"Q{(m - 1) // 3 + 1} {y}",
+        "6M": f"H1 {y}",
+        "9M": f"9M {y}",
+        "A": f"{y}",
+    }[freq]
+
+
+def cutoff_window(start: dt.date, freq: str) -> tuple[dt.date, dt.date]:
+    """Data cut-off window of a report (Decree 09/2019/NĐ-CP as applied by provinces).
+
+    A monthly report covers the 15th of the previous month to the 14th of the reporting month;
+    quarterly, 6-month, 9-month and annual reports likewise run from the 15th of the month before the
+    period starts to the 14th of its last month (annual: 15 Dec of the previous year to 14 Dec).
+    """
+    end_month = pd.Timestamp(period_end(start, freq))
+    first = (pd.Timestamp(start) - pd.DateOffset(months=1)).replace(day=15)
+    return first.date(), end_month.replace(day=14).date()
