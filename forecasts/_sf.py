@@ -1,0 +1,50 @@
+"""Shared wrapper around statsforecast's array-level models (fit / predict / predict_in_sample)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecasts.base import Forecaster, exog_effect
+
+
+class StatsForecastWrapper(Forecaster):
+    """Adapts one statsforecast model to the :class:`Forecaster` contract.
+
+    Models without native regressors get exogenous columns (Tết share) through a linear
+    pre-adjustment estimated on seasonal differences, see :func:`forecasts.base.exog_effect`.
+    """
+
+    native_exog: bool = False
+
+    def _make(self) -> Any:
+        raise NotImplementedError
+
+    def _fit(self, y: np.ndarray, X: np.ndarray | None, index: pd.DatetimeIndex | None) -> None:
+        self.beta_ = None if self.native_exog else exog_effect(y, X, self.season_length)
+        target = y - X @ self.beta_ if self.beta_ is not None else y
+        model = self._make()
+        model.fit(y=target, X=X if self.native_exog else None)
+        self.model_ = model
+        try:
+            fitted = np.asarray(model.predict_in_sample()["fitted"], dtype=float)
+        except Exception:  # some models keep no in-sample fit; reconciliation then uses fallbacks
+            fitted = np.full(len(y), np.nan)
+        if self.beta_ is not None:
+            fitted = fitted + X @ self.beta_
+        self.fitted_ = fitted
+
+    def _predict(self, h: int, X: np.ndarray | None, level: list[int]) -> dict[str, np.ndarray]:
+        kwargs: dict[str, Any] = {"h": h}
+        if self.native_exog and X is not None:
+            kwargs["X"] = X
+        if level:
+            kwargs["level"] = level
+        raw = self.model_.predict(**kwargs)
+        out = {k: np.asarray(v, dtype=float) for k, v in raw.items() if not k.startswith("fitted")}
+        if self.beta_ is not None and X is not None:
+            shift = X @ self.beta_
+            out = {k: v + shift for k, v in out.items()}
+        return out

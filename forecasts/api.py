@@ -1,0 +1,262 @@
+"""The front: tidy Nixtla frames in, forecast / backtest / evaluation frames out.
+
+``forecast`` and ``backtest`` prepare the series (gaps, NaN, exogenous future), hand them to
+:mod:`forecasts.engine` (local processes by default, Dask when given an address) and assemble the
+answer; ``evaluate`` and ``select`` are plain functions over the resulting frames, built on
+``utilsforecast.losses``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecasts import engine
+from forecasts.frames import _pandas, full_range, future_dates, season_length
+
+AUTO_POOL = ("ets", "theta", "ces")
+DEFAULT_LEVEL = (80, 95)
+
+
+def _check(df: pd.DataFrame, h: int, level: Sequence[int]) -> None:
+    if not isinstance(h, int | np.integer) or isinstance(h, bool) or h < 1:
+        raise ValueError(f"horizon h must be a positive whole number of periods, got {h!r}")
+    missing = {"unique_id", "ds", "y"} - set(df.columns)
+    if missing:
+        raise ValueError(f"forecast frame lacks columns {sorted(missing)} (expected unique_id, ds, y)")
+    bad = [lv for lv in level if not 0 < lv < 100]
+    if bad:
+        raise ValueError(f"interval levels must lie strictly between 0 and 100, got {bad}")
+
+
+def _models(models: str | Sequence[str]) -> tuple[str, ...]:
+    from forecasts.registry import models as registry
+
+    names = (models,) if isinstance(models, str) else tuple(models)
+    known = set(registry()) | {"auto"}
+    unknown = [m for m in names if m not in known]
+    if unknown:
+        raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(sorted(known))}")
+    if not names:
+        raise ValueError("no models given")
+    return names
+
+
+def prepare(
+    df: Any, h: int, X_df: Any = None, season: int | None = None
+) -> tuple[list[engine.Series], list[dict[str, Any]]]:
+    """Split a Nixtla frame into clean series; returns them and the series that cannot run.
+
+    Leading/trailing NaN are dropped, interior NaN and missing periods filled by linear
+    interpolation (noted). Exogenous columns are every column besides unique_id/ds/y; their
+    future comes from ``X_df``, except ``tet`` which is computed from the calendar.
+    """
+    df = _pandas(df)
+    exog = [c for c in df.columns if c not in ("unique_id", "ds", "y")]
+    Xf_all = None if X_df is None else _pandas(X_df).copy()
+    if Xf_all is not None:
+        Xf_all["ds"] = pd.to_datetime(Xf_all["ds"])
+    df = df.copy()
+    df["ds"] = pd.to_datetime(df["ds"])
+    series, dropped = [], []
+    for uid, g in df.sort_values(["unique_id", "ds"]).groupby("unique_id", sort=True):
+        g = g.drop_duplicates("ds", keep="last")
+        notes: list[str] = []
+        y = pd.to_numeric(g["y"], errors="coerce").astype(float)
+        valid = np.flatnonzero(np.isfinite(y.to_numpy()))
+        if len(valid) == 0:
+            dropped.append({"unique_id": uid, "note": "no finite values"})
+            continue
+        g = g.iloc[valid[0] : valid[-1] + 1]
+        m = season or season_length(g["ds"])
+        full = full_range(g["ds"], m)
+        g = g.set_index("ds").reindex(full)
+        n_missing = int(g["y"].isna().sum())
+        if n_missing:
+            g["y"] = g["y"].astype(float).interpolate(method="linear")
+            notes.append(f"filled {n_missing} missing period(s) by linear interpolation")
+        future = future_dates(full[-1], h, m)
+        X = Xf = None
+        if exog:
+            Xh = g[exog].astype(float).interpolate(method="linear").ffill().bfill().fillna(0.0)
+            X = Xh.to_numpy()
+            Xf = _future_exog(uid, exog, future, Xf_all)
+        series.append(
+            engine.Series(uid=str(uid), ds=full, y=g["y"].to_numpy(dtype=float), X=X, Xf=Xf,
+                          season=m, future=future, notes=notes)
+        )
+    return series, dropped
+
+
+def _future_exog(uid: str, exog: list[str], future: pd.DatetimeIndex, X_df: Any) -> np.ndarray:
+    cols = []
+    for c in exog:
+        if X_df is not None and c in X_df.columns:
+            sub = X_df[X_df["unique_id"] == uid].set_index("ds")[c].reindex(future)
+            if sub.isna().any():
+                raise ValueError(f"X_df lacks future values of {c!r} for {uid}")
+            cols.append(sub.to_numpy(dtype=float))
+        elif c == "tet":
+            from analytics.calendar import tet_share
+
+            monthly = len(future) < 2 or (future[1] - future[0]).days < 32
+            cols.append(tet_share(future) if monthly else np.zeros(len(future)))
+        else:
+            raise ValueError(f"exogenous column {c!r} needs its future values in X_df")
+    return np.column_stack(cols)
+
+
+def _job(models, h, level, n_windows, step, pool, combine, mode, fitted, params) -> engine.Job:
+    frozen = tuple((k, tuple(sorted(v.items()))) for k, v in sorted((params or {}).items()))
+    return engine.Job(
+        h=int(h), models=_models(models), level=tuple(sorted(int(lv) for lv in level)),
+        n_windows=int(n_windows), step=step, pool=tuple(pool), combine=combine, mode=mode,
+        fitted=fitted, params=frozen,
+    )
+
+
+def forecast(
+    df: Any,
+    h: int,
+    models: str | Sequence[str] = "auto",
+    level: Sequence[int] = DEFAULT_LEVEL,
+    *,
+    X_df: Any = None,
+    n_windows: int = 3,
+    step: int | None = None,
+    pool: Sequence[str] = AUTO_POOL,
+    combine: str = "inverse",
+    fitted: bool = False,
+    season: int | None = None,
+    model_params: dict[str, dict[str, Any]] | None = None,
+    n_jobs: int | None = None,
+    address: Any = None,
+    progress: bool = True,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    """Forecast ``h`` periods of every series with each model in ``models`` ("auto" or names).
+
+    "auto" weights the ``pool`` models per series by their rolling-origin backtest error
+    (``n_windows`` windows of ``h`` steps, ``combine``: inverse, best, mean or topK) and calibrates
+    its intervals on the pooled standardised backtest errors of all series of the same frequency.
+    Returns ``unique_id, ds, <model>, <model>-lo-<level>, <model>-hi-<level>``; notes about
+    fallbacks and filled gaps are in ``result.attrs["notes"]``. With ``fitted=True`` also returns
+    the in-sample fitted values (``unique_id, ds, y, <model>``), as MinT reconciliation needs.
+    Runs on local processes (``n_jobs``, default all cores) or a Dask cluster at ``address``.
+    """
+    df = _pandas(df)
+    _check(df, h, level)
+    job = _job(models, h, level, n_windows, step, pool, combine, "forecast", fitted, model_params)
+    series, dropped = prepare(df, h, X_df, season)
+    results = engine.dispatch(series, job, n_jobs=n_jobs, address=address, progress=progress)
+    by_uid = {s.uid: s for s in series}
+    _calibrate(results, job.level)
+    frames, fits, notes = [], [], [dict(d) for d in dropped]
+    for r in results:
+        s = by_uid[r["uid"]]
+        notes += [{"unique_id": r["uid"], "note": n} for n in r["notes"]]
+        if r["rows"] is None:
+            continue
+        frames.append(pd.DataFrame({"unique_id": r["uid"], "ds": s.future[: job.h], **r["rows"]}))
+        if fitted and r.get("fitted"):
+            fits.append(pd.DataFrame({"unique_id": r["uid"], "ds": s.ds, "y": s.y, **r["fitted"]}))
+    out = _concat(frames, ["unique_id", "ds"])
+    out.attrs["notes"] = notes
+    weights = [{"unique_id": r["uid"], **r["auto"].get("weights", {})} for r in results if r["auto"]]
+    out.attrs["weights"] = weights
+    if fitted:
+        return out, _concat(fits, ["unique_id", "ds"])
+    return out
+
+
+def _concat(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame(columns=keys)
+    return pd.concat(frames, ignore_index=True).sort_values(keys).reset_index(drop=True)
+
+
+def calibration_factors(z: np.ndarray, level: Sequence[int], min_points: int = 30) -> dict[int, float]:
+    """Interval half-width in standard-deviation units per level, from standardised errors.
+
+    Empirical quantiles of |z| when there are enough of them (so 80% intervals cover about 80%
+    of backtest errors), the normal quantile otherwise.
+    """
+    from scipy.stats import norm
+
+    z = np.abs(z[np.isfinite(z)])
+    out = {}
+    for lv in level:
+        normal = float(norm.ppf(0.5 + lv / 200))
+        out[lv] = float(np.quantile(z, lv / 100)) if len(z) >= min_points else normal
+    return out
+
+
+def _calibrate(results: list[dict[str, Any]], level: Sequence[int], by_cutoff: bool = False) -> None:
+    """Turn each auto forecast's (mean, sd) into intervals with factors pooled by frequency."""
+    pools: dict[int, list[np.ndarray]] = {}
+    for r in results:
+        for info in _auto_infos(r):
+            pools.setdefault(r["season"], []).append(info["z"])
+    factors = {m: calibration_factors(np.concatenate(zs), level) for m, zs in pools.items()}
+    for r in results:
+        for cols, info in _auto_pairs(r):
+            f = factors[r["season"]]
+            for lv in level:
+                cols[f"auto-lo-{lv}"] = cols["auto"] - f[lv] * info["sd"]
+                cols[f"auto-hi-{lv}"] = cols["auto"] + f[lv] * info["sd"]
+
+
+def _auto_infos(r: dict[str, Any]) -> list[dict[str, Any]]:
+    return [info for _, info in _auto_pairs(r)]
+
+
+def _auto_pairs(r: dict[str, Any]) -> list[tuple[dict, dict]]:
+    rows = r.get("rows")
+    if rows is None:
+        return []
+    if isinstance(rows, list):  # backtest windows
+        return [(w["cols"], w["auto"]) for w in rows if "auto" in w["cols"]]
+    return [(rows, r["auto"])] if "auto" in rows else []
+
+
+def backtest(
+    df: Any,
+    h: int,
+    n_windows: int = 3,
+    step: int | None = None,
+    models: str | Sequence[str] = "auto",
+    level: Sequence[int] = DEFAULT_LEVEL,
+    *,
+    X_df: Any = None,
+    pool: Sequence[str] = AUTO_POOL,
+    combine: str = "inverse",
+    season: int | None = None,
+    model_params: dict[str, dict[str, Any]] | None = None,
+    n_jobs: int | None = None,
+    address: Any = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Rolling-origin evaluation: ``n_windows`` cutoffs ``step`` periods apart (default ``h``).
+
+    Returns ``unique_id, ds, cutoff, y, <model>...`` like statsforecast's cross_validation;
+    "auto" runs its own inner backtest inside each window (no look-ahead).
+    """
+    df = _pandas(df)
+    _check(df, h, level)
+    if n_windows < 1:
+        raise ValueError(f"n_windows must be at least 1, got {n_windows}")
+    job = _job(models, h, level, n_windows, step, pool, combine, "backtest", False, model_params)
+    series, dropped = prepare(df, h, X_df, season)
+    results = engine.dispatch(series, job, n_jobs=n_jobs, address=address, progress=progress)
+    _calibrate(results, job.level)
+    frames, notes = [], [dict(d) for d in dropped]
+    for r in results:
+        notes += [{"unique_id": r["uid"], "note": n} for n in r["notes"]]
+        for w in r["rows"] or []:
+            frames.append(pd.DataFrame({"unique_id": r["uid"], "ds": w["ds"], "cutoff": w["cutoff"],
+                                        "y": w["y"], **w["cols"]}))
+    out = _concat(frames, ["unique_id", "cutoff", "ds"])
+    out.attrs["notes"] = notes
+    return out

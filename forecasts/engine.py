@@ -1,0 +1,319 @@
+"""Per-series work (fit, backtest, auto selection/combination) and its parallel dispatch.
+
+Everything a worker does lives in :func:`run_series`, a plain function of one series and a
+:class:`Job`, so local processes and a Dask cluster run the very same code. A model failing on a
+series falls back to a baseline and leaves a note; it never stops the other series.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecasts.base import ForecastInputError
+from forecasts.registry import make
+
+Z80 = 1.2815515655446004
+FALLBACK = ("snaive", "naive")
+
+
+@dataclass
+class Series:
+    """One prepared series: no gaps, no NaN; ``X``/``Xf`` exogenous history and future."""
+
+    uid: str
+    ds: pd.DatetimeIndex
+    y: np.ndarray
+    X: np.ndarray | None
+    Xf: np.ndarray | None
+    season: int
+    future: pd.DatetimeIndex
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What to do with every series (shipped once per task to the workers)."""
+
+    h: int
+    models: tuple[str, ...]
+    level: tuple[int, ...]
+    n_windows: int = 3
+    step: int | None = None
+    pool: tuple[str, ...] = ("ets", "theta", "ces")
+    combine: str = "inverse"
+    mode: str = "forecast"  # or "backtest"
+    fitted: bool = False
+    params: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+
+    def model_params(self, name: str) -> dict[str, Any]:
+        return dict(dict(self.params).get(name, ()))
+
+
+# -- one model on one stretch of history, with the baseline fallback -----------------------------
+def fit_predict(
+    name: str, s: Series, end: int, h: int, level: Sequence[int], fitted: bool = False
+) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """Fit ``name`` on ``s.y[:end]`` and forecast ``h`` steps; raise on failure or non-finite output."""
+    model = make(name, season_length=s.season, **_PARAMS.get(name, {}))
+    X = None if s.X is None else s.X[:end]
+    if s.X is None:
+        Xf = None
+    elif end + h <= len(s.y):
+        Xf = s.X[end : end + h]
+    else:
+        Xf = s.Xf[:h]
+    model.fit(s.y[:end], X, s.ds[:end])
+    out = model.predict(h, Xf, level=list(level))
+    if not all(np.all(np.isfinite(v)) for v in out.values()):
+        raise ForecastInputError(f"{name}: non-finite forecast")
+    return out, (getattr(model, "fitted_", None) if fitted else None)
+
+
+_PARAMS: dict[str, dict[str, Any]] = {}  # per-process model parameters, set by run_chunk
+
+
+def robust(
+    name: str, s: Series, end: int, h: int, level: Sequence[int], fitted: bool = False
+) -> tuple[dict[str, np.ndarray], np.ndarray | None, str]:
+    """:func:`fit_predict` with the documented fallback: seasonal naive, then naive."""
+    tried = [name] + [f for f in FALLBACK if f != name]
+    errors = []
+    for candidate in tried:
+        try:
+            out, fit = fit_predict(candidate, s, end, h, level, fitted)
+            if errors:
+                s.notes.append(f"{name}: {errors[0]}; used {candidate}")
+            return out, fit, candidate
+        except Exception as exc:  # one model failing must never lose the series
+            errors.append(f"{type(exc).__name__}: {exc}".splitlines()[0][:200])
+    raise ForecastInputError(f"{s.uid}: no model could forecast ({'; '.join(errors)})")
+
+
+# -- auto: rolling-origin backtest of the pool, weights, combination ----------------------------
+def cutoffs(n: int, h: int, n_windows: int, step: int | None, min_train: int) -> list[int]:
+    """Training lengths of the backtest windows (oldest first); fewer if the series is short."""
+    step = step or h
+    ends = [n - h - step * w for w in range(n_windows)]
+    return sorted(e for e in ends if e >= min_train)
+
+
+def _weights(scores: dict[str, float], combine: str) -> dict[str, float]:
+    ok = {m: v for m, v in scores.items() if np.isfinite(v)}
+    if not ok:
+        return {}
+    ranked = sorted(ok, key=lambda m: (ok[m], m))
+    if combine == "best":
+        return {ranked[0]: 1.0}
+    if combine == "mean":
+        return {m: 1.0 / len(ranked) for m in ranked}
+    if combine.startswith("top"):
+        k = int(combine[3:] or 3)
+        return {m: 1.0 / min(k, len(ranked)) for m in ranked[:k]}
+    if combine == "inverse":
+        inv = {m: 1.0 / max(ok[m], 1e-12) for m in ranked}
+        total = sum(inv.values())
+        return {m: v / total for m, v in inv.items()}
+    raise ValueError(f"unknown combine rule {combine!r} (best, mean, topK, inverse)")
+
+
+def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
+    """Backtest the pool on ``s.y[:end]``, weight by scaled error, fit and combine.
+
+    Returns the combined mean, its standard-deviation proxy per step (weighted from the models'
+    80% intervals), the standardised backtest errors used to calibrate intervals, the weights.
+    """
+    y = s.y[:end]
+    min_train = max(2 * s.season + 2, 8) if s.season > 1 else 6
+    cuts = cutoffs(end, h, job.n_windows, job.step, min_train)
+    if not cuts and end - 1 >= 6:  # short series: one shorter window still ranks the models
+        cuts = [max(end - h, 4)]
+    errs: dict[str, list[float]] = {m: [] for m in job.pool}
+    preds: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]] = {m: {} for m in job.pool}
+    for c in cuts:
+        k = min(h, end - c)
+        for m in job.pool:
+            try:
+                out, _ = fit_predict(m, s, c, k, (80,))
+            except Exception:
+                errs[m].append(np.inf)
+                continue
+            sd = (out["hi-80"] - out["lo-80"]) / (2 * Z80)
+            preds[m][c] = (out["mean"], sd)
+            errs[m].append(float(np.mean(np.abs(y[c : c + k] - out["mean"]))))
+    scores = {m: float(np.mean(e)) if e else np.nan for m, e in errs.items()}
+    weights = _weights(scores, job.combine) if cuts else {}
+    if not weights:  # no backtest possible: plain mean of whatever fits
+        weights = {m: 1.0 / len(job.pool) for m in job.pool}
+    # standardised backtest errors of the combination, for interval calibration
+    z: list[np.ndarray] = []
+    for c in cuts:
+        if all(c in preds[m] for m in weights):
+            mean = sum(w * preds[m][c][0] for m, w in weights.items())
+            sd = sum(w * preds[m][c][1] for m, w in weights.items())
+            k = len(mean)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                zz = (y[c : c + k] - mean) / sd
+            z.append(zz[np.isfinite(zz)])
+    # final fit on the whole stretch
+    means, sds, fits, used = [], [], [], {}
+    for m, w in weights.items():
+        try:
+            out, fit = fit_predict(m, s, end, h, (80,), job.fitted)
+        except Exception as exc:
+            s.notes.append(f"auto/{m}: {type(exc).__name__}: {str(exc)[:120]}")
+            continue
+        used[m] = w
+        means.append(w * out["mean"])
+        sds.append(w * (out["hi-80"] - out["lo-80"]) / (2 * Z80))
+        fits.append(None if fit is None else w * np.asarray(fit, dtype=float))
+    if not used:
+        out, fit, base = robust(FALLBACK[0], s, end, h, (80,), job.fitted)
+        s.notes.append(f"auto: every pool model failed; used {base}")
+        used = {base: 1.0}
+        means, sds = [out["mean"]], [(out["hi-80"] - out["lo-80"]) / (2 * Z80)]
+        fits = [fit]
+    total = sum(used.values())
+    fitted = None
+    if job.fitted and all(f is not None for f in fits):
+        fitted = sum(fits) / total
+    return {
+        "mean": sum(means) / total,
+        "sd": sum(sds) / total,
+        "z": np.concatenate(z) if z else np.array([]),
+        "weights": {m: w / total for m, w in used.items()},
+        "fitted": fitted,
+    }
+
+
+# -- one series, one job ------------------------------------------------------------------------
+def run_series(s: Series, job: Job) -> dict[str, Any]:
+    """Forecast (or backtest) every requested model on one series; never raises."""
+    result: dict[str, Any] = {"uid": s.uid, "season": s.season, "rows": None, "auto": {}}
+    try:
+        if job.mode == "backtest":
+            result["rows"] = _backtest_rows(s, job)
+        else:
+            result["rows"], result["fitted"], result["auto"] = _forecast_rows(s, job, len(s.y))
+    except Exception as exc:
+        s.notes.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+    result["notes"] = list(s.notes)
+    return result
+
+
+def _forecast_rows(s: Series, job: Job, end: int, h: int | None = None) -> tuple[dict, dict, dict]:
+    h = h or job.h
+    cols: dict[str, np.ndarray] = {}
+    fitted: dict[str, np.ndarray] = {}
+    auto_info: dict[str, Any] = {}
+    for name in job.models:
+        if name == "auto":
+            info = auto(s, job, end, h)
+            cols["auto"] = info.pop("mean")
+            if info["fitted"] is not None:
+                fitted["auto"] = info["fitted"]
+            auto_info = info
+            continue
+        out, fit, _ = robust(name, s, end, h, job.level, job.fitted)
+        cols[name] = out["mean"]
+        for lv in job.level:
+            cols[f"{name}-lo-{lv}"] = out[f"lo-{lv}"]
+            cols[f"{name}-hi-{lv}"] = out[f"hi-{lv}"]
+        if fit is not None:
+            fitted[name] = np.asarray(fit, dtype=float)
+    return cols, fitted, auto_info
+
+
+def _backtest_rows(s: Series, job: Job) -> list[dict[str, Any]]:
+    n = len(s.y)
+    min_train = max(s.season + 2, 4)
+    out = []
+    for c in cutoffs(n, job.h, job.n_windows, job.step, min_train):
+        k = min(job.h, n - c)
+        cols, _, info = _forecast_rows(s, job, c, k)
+        out.append({"cutoff": s.ds[c - 1], "ds": s.ds[c : c + k], "y": s.y[c : c + k],
+                    "cols": cols, "auto": info})
+    return out
+
+
+def run_chunk(chunk: list[Series], job: Job) -> list[dict[str, Any]]:
+    """A worker's task: several series in a row (amortises shipping the job)."""
+    _PARAMS.clear()
+    _PARAMS.update({name: job.model_params(name) for name, _ in job.params})
+    return [run_series(s, job) for s in chunk]
+
+
+# -- dispatch -----------------------------------------------------------------------------------
+def dispatch(
+    series: list[Series],
+    job: Job,
+    n_jobs: int | None = None,
+    address: str | Any | None = None,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Run every series: in this process, on local processes (default), or on a Dask cluster.
+
+    Results come back in input order whatever the backend, so runs are comparable.
+    """
+    n_jobs = n_jobs or os.cpu_count() or 1
+    workers = n_jobs
+    if address is not None:
+        return _dask(series, job, address, progress)
+    size = max(1, math.ceil(len(series) / (workers * 4)))
+    chunks = [series[i : i + size] for i in range(0, len(series), size)]
+    if n_jobs == 1 or len(chunks) <= 1:
+        results = []
+        for chunk in _bar(chunks, progress, len(chunks)):
+            results.extend(run_chunk(chunk, job))
+        return results
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = [pool.submit(run_chunk, chunk, job) for chunk in chunks]
+        return _collect(futures, progress, _local_as_completed)
+
+
+def _local_as_completed(futures: list) -> Iterable:
+    from concurrent.futures import as_completed
+
+    return as_completed(futures)
+
+
+def _dask(series: list[Series], job: Job, address: Any, progress: bool) -> list[dict[str, Any]]:
+    from distributed import Client, as_completed
+
+    client = address if isinstance(address, Client) else Client(address)
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        size = max(1, math.ceil(len(series) / (n_workers * 4)))
+        chunks = [series[i : i + size] for i in range(0, len(series), size)]
+        job_f = client.scatter(job, broadcast=True)
+        futures = [client.submit(run_chunk, chunk, job_f, pure=False) for chunk in chunks]
+        return _collect(futures, progress, as_completed)
+    finally:
+        if client is not address:
+            client.close()
+
+
+def _collect(futures: list, progress: bool, as_completed: Callable) -> list[dict[str, Any]]:
+    order = {f: i for i, f in enumerate(futures)}
+    done: dict[int, list[dict[str, Any]]] = {}
+    for fut in _bar(as_completed(futures), progress, len(futures)):
+        done[order[fut]] = fut.result()
+    return [r for i in range(len(futures)) for r in done[i]]
+
+
+def _bar(it: Iterable, progress: bool, total: int) -> Iterable:
+    if not progress:
+        return it
+    from tqdm.auto import tqdm
+
+    return tqdm(it, total=total, desc="forecasts", unit="chunk", leave=False)
