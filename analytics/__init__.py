@@ -1,0 +1,72 @@
+"""analytics: the shared package behind every notebook, report and briefing.
+
+    import analytics
+    analytics.catalog()                       # indicators, agencies, areas, regimes, targets
+    df = analytics.load("CPI_YOY", areas="VN")
+    analytics.transforms.yoy(analytics.load("EXPORTS"))
+
+Importing this package reads nothing; data is read when a function is called.
+"""
+
+from analytics import calendar, demo, fmt, store, transforms
+from analytics.catalog import (
+    Catalog,
+    agencies,
+    areas,
+    catalog,
+    domains,
+    indicators,
+    load_catalog,
+    regimes,
+    targets,
+)
+from analytics.errors import CatalogError, NrisError, StoreError, UnknownCodeError
+from analytics.load import load, resolve_areas, resolve_indicators, vintages
+from analytics.store import snapshot_info
+from analytics.summary import headline_table, headline_text
+from analytics.transforms import (
+    aggregate_areas,
+    contributions,
+    mom,
+    rebase,
+    to_freq,
+    yoy,
+    ytd,
+    ytd_yoy,
+)
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "NrisError",
+    "StoreError",
+    "UnknownCodeError",
+    "agencies",
+    "aggregate_areas",
+    "areas",
+    "calendar",
+    "catalog",
+    "contributions",
+    "demo",
+    "domains",
+    "fmt",
+    "headline_table",
+    "headline_text",
+    "indicators",
+    "load",
+    "load_catalog",
+    "mom",
+    "rebase",
+    "regimes",
+    "resolve_areas",
+    "resolve_indicators",
+    "snapshot_info",
+    "store",
+    "targets",
+    "to_freq",
+    "transforms",
+    "vintages",
+    "ytd",
+    "ytd_yoy",
+    "yoy",
+]

@@ -8,7 +8,7 @@ trade swing by double digits with it, so models and the demo generator need to k
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 
 import holidays
 import numpy as np
@@ -18,15 +18,17 @@ FREQS = ("M", "Q", "6M", "9M", "A")
 """Period frequencies: month, quarter, six months (H1), nine months, year."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def tet_days(year: int) -> tuple[dt.date, ...]:
     """The official Tết holiday days around the Lunar New Year of ``year`` (from ``holidays.VN``)."""
-    days = [d for d, name in holidays.VN(years=[year - 1, year]).items() if "Lunar New Year" in name]
+    days = [
+        d for d, name in holidays.VN(years=[year - 1, year]).items() if "Lunar New Year" in name
+    ]
     new_year = tet_date(year)
     return tuple(sorted(d for d in days if abs((d - new_year).days) <= 10))
 
 
-@lru_cache(maxsize=None)
+@cache
 def tet_date(year: int) -> dt.date:
     """The first day of the lunar year (Mùng 1 Tết) in ``year``."""
     for d, name in holidays.VN(years=year).items():
@@ -43,7 +45,9 @@ def tet_window(year: int, before: int = 0, after: int = 0) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def tet_share(months: pd.Series | pd.DatetimeIndex | list, before: int = 0, after: int = 0) -> np.ndarray:
+def tet_share(
+    months: pd.Series | pd.DatetimeIndex | list, before: int = 0, after: int = 0
+) -> np.ndarray:
     """Share of the (widened) Tết window falling in each month, for monthly period starts.
 
     Known for future months too, so it works as an exogenous regressor for forecasts.

@@ -1,0 +1,359 @@
+"""The indicator catalog: indicators, domains, agencies, areas, reporting regimes and targets.
+
+The catalog is data under version control in ``data/catalog/``. It is validated on load; an error names
+the file and the entry so whoever edits the catalog can fix it in one go.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from analytics import paths
+from analytics.errors import CatalogError, unknown_code
+
+FREQUENCIES = ("M", "Q", "A")
+REGIME_FREQUENCIES = ("M", "Q", "6M", "9M", "A", "adhoc")
+MEASURES = ("flow", "stock", "index", "rate", "pct_change")
+TIME_AGGS = ("sum", "mean", "last")
+AREA_AGGS = ("sum", "wmean", "none")
+DIRECTIONS = ("up", "down", "neutral")
+LEVELS = ("national", "province")
+AREA_LEVELS = ("nation", "region", "province")
+AGENCY_KINDS = ("ministry", "agency", "province", "government")
+TARGET_KINDS = ("NA_GOV", "GOV_MINISTRY", "GOV_PROVINCE")
+COMPARISONS = (">=", "<=", "range")
+NATION = "VN"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All catalog tables as pandas DataFrames (one row per entry)."""
+
+    domains: pd.DataFrame
+    indicators: pd.DataFrame
+    agencies: pd.DataFrame
+    areas: pd.DataFrame
+    regimes: pd.DataFrame
+    regime_indicators: pd.DataFrame
+    regime_submitters: pd.DataFrame
+    targets: pd.DataFrame
+
+    def indicator(self, code: str) -> pd.Series:
+        """One indicator's row; unknown codes raise with the nearest valid codes."""
+        ind = self.indicators.set_index("code", drop=False)
+        if code not in ind.index:
+            raise unknown_code("chỉ tiêu", "indicator", code, ind.index)
+        return ind.loc[code]
+
+    def provinces(self) -> pd.DataFrame:
+        """The 34 provinces (after the 2025 merger)."""
+        return self.areas[self.areas["level"] == "province"].reset_index(drop=True)
+
+    def __repr__(self) -> str:
+        return (
+            f"Catalog({len(self.indicators)} indicators in {len(self.domains)} domains, "
+            f"{len(self.agencies)} agencies, {len(self.areas)} areas, {len(self.regimes)} regimes, "
+            f"{len(self.targets)} targets)"
+        )
+
+
+def _fail(file: str, entry: object, vi: str, en: str) -> CatalogError:
+    return CatalogError(f"{file}, mục '{entry}': {vi}", f"{file}, entry '{entry}': {en}")
+
+
+def _read_csv(folder: Path, name: str, required: list[str]) -> pd.DataFrame:
+    path = folder / name
+    if not path.exists():
+        raise CatalogError(f"Thiếu tệp danh mục {path}", f"catalog file missing: {path}")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
+    df.columns = [c.strip() for c in df.columns]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise CatalogError(
+            f"{name}: thiếu cột {', '.join(missing)}",
+            f"{name}: missing columns {', '.join(missing)}",
+        )
+    for col in df.columns:
+        df[col] = df[col].str.strip()
+    return df
+
+
+def _check_unique(df: pd.DataFrame, file: str, col: str = "code") -> None:
+    dup = df[df[col].duplicated()][col]
+    if len(dup):
+        raise _fail(file, dup.iloc[0], "mã bị trùng", "duplicate code")
+
+
+def _check_enum(
+    df: pd.DataFrame, file: str, col: str, allowed: tuple[str, ...], key: str = "code"
+) -> None:
+    bad = df[~df[col].isin(allowed)]
+    if len(bad):
+        row = bad.iloc[0]
+        raise _fail(
+            file,
+            row[key],
+            f"{col} = '{row[col]}' không hợp lệ (cho phép: {', '.join(allowed)})",
+            f"{col} = '{row[col]}' is not one of {', '.join(allowed)}",
+        )
+
+
+def _check_ref(values: pd.Series, keys: pd.Series, valid: set[str], file: str, what: str) -> None:
+    for key, value in zip(keys, values, strict=True):
+        if value not in valid:
+            raise _fail(file, key, f"{what} '{value}' không tồn tại", f"unknown {what} '{value}'")
+
+
+def _to_int(df: pd.DataFrame, col: str, file: str) -> None:
+    try:
+        df[col] = df[col].astype(int)
+    except ValueError:
+        bad = df[~df[col].str.fullmatch(r"-?\d+")].iloc[0]
+        raise _fail(
+            file, bad["code"], f"{col} phải là số nguyên", f"{col} must be an integer"
+        ) from None
+
+
+def _load_regimes(
+    folder: Path, agencies: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    path = folder / "regimes.yml"
+    if not path.exists():
+        raise CatalogError(f"Thiếu tệp danh mục {path}", f"catalog file missing: {path}")
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as exc:
+        raise CatalogError(
+            f"regimes.yml: lỗi cú pháp YAML ({exc})", f"regimes.yml: YAML syntax error ({exc})"
+        ) from None
+    provinces = agencies.loc[agencies["kind"] == "province", "code"].tolist()
+    rows, links, subs = [], [], []
+    for i, item in enumerate(items):
+        code = str(item.get("code", f"#{i + 1}"))
+        for key in (
+            "code",
+            "name_vi",
+            "name_en",
+            "frequency",
+            "submitters",
+            "receiver",
+            "level",
+            "indicators",
+        ):
+            if key not in item:
+                raise _fail("regimes.yml", code, f"thiếu trường '{key}'", f"missing field '{key}'")
+        rows.append(
+            {
+                "code": code,
+                "name_vi": str(item["name_vi"]),
+                "name_en": str(item["name_en"]),
+                "frequency": str(item["frequency"]),
+                "deadline_days": int(item.get("deadline_days", 4)),
+                "receiver": str(item["receiver"]),
+                "level": str(item["level"]),
+                "legal_basis": str(item.get("legal_basis", "")),
+            }
+        )
+        for ind in item["indicators"]:
+            links.append({"regime": code, "indicator": str(ind)})
+        for sub in item["submitters"]:
+            for agency in provinces if sub == "provinces" else [str(sub)]:
+                subs.append({"regime": code, "agency": agency})
+    return pd.DataFrame(rows), pd.DataFrame(links), pd.DataFrame(subs).drop_duplicates()
+
+
+def _validate_targets(
+    targets: pd.DataFrame, indicators: set[str], agencies: set[str], areas: set[str]
+) -> None:
+    f = "targets.csv"
+    _check_unique(targets, f)
+    _check_enum(targets, f, "kind", TARGET_KINDS)
+    _check_enum(targets, f, "comparison", COMPARISONS)
+    _check_ref(targets["indicator"], targets["code"], indicators, f, "indicator")
+    _check_ref(targets["area"], targets["code"], areas, f, "area")
+    _check_ref(targets["assignee"], targets["code"], agencies | {"GOV"}, f, "assignee")
+    for _, t in targets.iterrows():
+        try:
+            float(t["value"])
+            int(t["year"])
+            if t["comparison"] == "range":
+                float(t["value_hi"])
+        except ValueError:
+            raise _fail(
+                f,
+                t["code"],
+                "value/value_hi/year phải là số",
+                "value/value_hi/year must be numbers",
+            ) from None
+
+
+def load_catalog(folder: str | Path | None = None) -> Catalog:
+    """Read and validate the catalog in ``folder`` (default: ``data/catalog``)."""
+    folder = Path(folder) if folder else paths.catalog_dir()
+    stamp = tuple(
+        (p.name, p.stat().st_mtime_ns)
+        for p in sorted(folder.glob("*"))
+        if p.suffix in {".csv", ".yml"}
+    )
+    return _load_catalog_cached(str(folder), stamp)
+
+
+@lru_cache(maxsize=4)
+def _load_catalog_cached(folder_s: str, _stamp: tuple) -> Catalog:
+    folder = Path(folder_s)
+    domains = _read_csv(folder, "domains.csv", ["code", "order", "name_vi", "name_en"])
+    _check_unique(domains, "domains.csv")
+    domains["order"] = domains["order"].astype(int)
+    domains = domains.sort_values("order").reset_index(drop=True)
+
+    f = "indicators.csv"
+    cols = [
+        "code",
+        "domain",
+        "name_vi",
+        "name_en",
+        "unit_vi",
+        "unit_en",
+        "frequency",
+        "measure",
+        "time_agg",
+        "area_agg",
+        "weight",
+        "decimals",
+        "agency",
+        "direction",
+        "levels",
+        "headline",
+    ]
+    ind = _read_csv(folder, f, cols)
+    _check_unique(ind, f)
+    for col, allowed in [
+        ("frequency", FREQUENCIES),
+        ("measure", MEASURES),
+        ("time_agg", TIME_AGGS),
+        ("area_agg", AREA_AGGS),
+        ("direction", DIRECTIONS),
+    ]:
+        _check_enum(ind, f, col, allowed)
+    _check_ref(ind["domain"], ind["code"], set(domains["code"]), f, "domain")
+    _to_int(ind, "decimals", f)
+    _to_int(ind, "headline", f)
+    for _, r in ind.iterrows():
+        levels = r["levels"].split(";")
+        if not levels or any(lv not in LEVELS for lv in levels):
+            raise _fail(
+                f, r["code"], f"levels '{r['levels']}' không hợp lệ", f"bad levels '{r['levels']}'"
+            )
+        if r["area_agg"] == "wmean" and r["weight"] not in set(ind["code"]):
+            raise _fail(
+                f,
+                r["code"],
+                f"chỉ tiêu trọng số '{r['weight']}' không tồn tại",
+                f"weight indicator '{r['weight']}' does not exist",
+            )
+
+    agencies = _read_csv(folder, "agencies.csv", ["code", "name_vi", "name_en", "kind", "area"])
+    _check_unique(agencies, "agencies.csv")
+    _check_enum(agencies, "agencies.csv", "kind", AGENCY_KINDS)
+    _check_ref(ind["agency"], ind["code"], set(agencies["code"]), f, "agency")
+
+    areas = _read_csv(
+        folder, "areas.csv", ["code", "name_vi", "name_en", "level", "parent", "lat", "lon"]
+    )
+    _check_unique(areas, "areas.csv")
+    _check_enum(areas, "areas.csv", "level", AREA_LEVELS)
+    area_codes = set(areas["code"])
+    _check_ref(agencies["area"], agencies["code"], area_codes, "agencies.csv", "area")
+    non_nation = areas[areas["level"] != "nation"]
+    _check_ref(non_nation["parent"], non_nation["code"], area_codes, "areas.csv", "parent")
+    for col in ("lat", "lon", "population_k", "econ_weight"):
+        if col in areas:
+            areas[col] = pd.to_numeric(areas[col], errors="coerce")
+
+    regimes, links, subs = _load_regimes(folder, agencies)
+    r = "regimes.yml"
+    _check_unique(regimes, r)
+    _check_enum(regimes, r, "frequency", REGIME_FREQUENCIES)
+    _check_enum(regimes, r, "level", LEVELS)
+    _check_ref(regimes["receiver"], regimes["code"], set(agencies["code"]), r, "receiver")
+    _check_ref(links["indicator"], links["regime"], set(ind["code"]), r, "indicator")
+    _check_ref(subs["agency"], subs["regime"], set(agencies["code"]), r, "agency")
+    levels = dict(zip(ind["code"], ind["levels"], strict=True))
+    prov_regimes = set(regimes.loc[regimes["level"] == "province", "code"])
+    for _, link in links[links["regime"].isin(prov_regimes)].iterrows():
+        if "province" not in levels[link["indicator"]].split(";"):
+            raise _fail(
+                r,
+                link["regime"],
+                f"chỉ tiêu {link['indicator']} không báo cáo cấp tỉnh",
+                f"indicator {link['indicator']} is not reported at province level",
+            )
+    carried = links.groupby("indicator")["regime"].agg(";".join)
+    ind["regimes"] = ind["code"].map(carried).fillna("")
+
+    targets = _read_csv(
+        folder,
+        "targets.csv",
+        [
+            "code",
+            "kind",
+            "issuer",
+            "assignee",
+            "indicator",
+            "area",
+            "year",
+            "comparison",
+            "value",
+            "value_hi",
+            "source_doc",
+            "demo",
+        ],
+    )
+    _validate_targets(targets, set(ind["code"]), set(agencies["code"]), area_codes)
+    targets["year"] = targets["year"].astype(int)
+    targets["value"] = targets["value"].astype(float)
+    targets["value_hi"] = pd.to_numeric(targets["value_hi"], errors="coerce")
+    targets["demo"] = targets["demo"].isin(["1", "true", "True", "yes"])
+
+    return Catalog(domains, ind, agencies, areas, regimes, links, subs, targets)
+
+
+def catalog() -> Catalog:
+    """The validated catalog (cached until a catalog file changes)."""
+    return load_catalog(os.environ.get("NRIS_CATALOG"))
+
+
+def indicators() -> pd.DataFrame:
+    """Indicators with their unit, frequency, aggregation rules, owner and carrying regimes."""
+    return catalog().indicators.copy()
+
+
+def domains() -> pd.DataFrame:
+    """The 9 socio-economic domains in report order."""
+    return catalog().domains.copy()
+
+
+def agencies() -> pd.DataFrame:
+    """Reporting ministries, agencies and the 34 provincial People's Committees."""
+    return catalog().agencies.copy()
+
+
+def areas() -> pd.DataFrame:
+    """The nation, the 6 socio-economic regions and the 34 provinces."""
+    return catalog().areas.copy()
+
+
+def regimes() -> pd.DataFrame:
+    """Reporting regimes with frequency, deadline, receiver and level."""
+    return catalog().regimes.copy()
+
+
+def targets() -> pd.DataFrame:
+    """Targets set by the National Assembly and the Government, with their source documents."""
+    return catalog().targets.copy()

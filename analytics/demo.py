@@ -1,0 +1,390 @@
+"""Deterministic demo data: every catalog indicator, national and by province, 2015 to a given month.
+
+Clearly demo data (submissions carry ``source = 'demo'`` and the snapshot manifest says so), but with
+the features tests and economists look for: trend and yearly seasonality, the Tết effect moving with
+the real Tết dates, the COVID-19 shocks of 2020 and Q3 2021, provinces that add up exactly to the
+nation, preliminary values revised in the next submission, and a few late and missing reports.
+Generator parameters per indicator live in ``data/catalog/demo_profiles.csv``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zlib
+
+import numpy as np
+import pandas as pd
+
+from analytics import paths, store
+from analytics.calendar import cutoff_window, tet_share
+from analytics.catalog import NATION, Catalog, catalog
+
+START = pd.Timestamp("2015-01-01")
+TET_BEFORE, TET_AFTER = 5, 10
+COVID_MONTHS = {
+    (2020, 2): 0.2,
+    (2020, 3): 0.5,
+    (2020, 4): 1.0,
+    (2020, 5): 0.6,
+    (2020, 6): 0.3,
+    (2020, 7): 0.2,
+    (2020, 8): 0.3,
+    (2020, 9): 0.2,
+    (2021, 5): 0.2,
+    (2021, 6): 0.3,
+    (2021, 7): 0.6,
+    (2021, 8): 1.0,
+    (2021, 9): 1.0,
+    (2021, 10): 0.5,
+    (2021, 11): 0.2,
+}
+# Quarterly data follow the national accounts rather than the monthly lockdown calendar: Q2 2020
+# held up, Q3 2021 (the Delta lockdowns in the South) was the real fall.
+COVID_QUARTERS = {(2020, 1): 0.2, (2020, 2): 0.3, (2020, 3): 0.2, (2021, 3): 0.8, (2021, 4): 0.2}
+FORMULA = re.compile(r"^(\w+)\(([A-Z0-9_]+)(?:,([A-Z0-9_]+))?\)$")
+LATE_SHARE = 0.04
+MISSING_PROVINCES = 3
+
+
+def latest_complete_month(today: dt.date | None = None) -> pd.Timestamp:
+    """The month before ``today``'s month (the latest one whose reports are due)."""
+    today = today or dt.date.today()
+    return pd.Timestamp(today.year, today.month, 1) - pd.DateOffset(months=1)
+
+
+def _rng(seed: int, *keys: str) -> np.random.Generator:
+    return np.random.default_rng([seed, *(zlib.crc32(k.encode()) for k in keys)])
+
+
+def _periods(freq: str, end: pd.Timestamp) -> pd.DatetimeIndex:
+    if freq == "M":
+        return pd.date_range(START, end, freq="MS")
+    if freq == "Q":
+        last_q = pd.Timestamp(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
+        if end.month % 3:  # the quarter holding ``end`` is not complete yet
+            last_q -= pd.DateOffset(months=3)
+        return pd.date_range(START, last_q, freq="QS")
+    last_year = end.year if end.month == 12 else end.year - 1
+    return pd.date_range(START, pd.Timestamp(last_year, 1, 1), freq="YS")
+
+
+def _covid(idx: pd.DatetimeIndex, freq: str, severe: bool) -> np.ndarray:
+    def month(y: int, m: int) -> float:
+        if severe and (dt.date(2020, 4, 1) <= dt.date(y, m, 1) <= dt.date(2022, 2, 1)):
+            return 1.0
+        return COVID_MONTHS.get((y, m), 0.0)
+
+    if freq == "Q" and not severe:
+        return np.array([COVID_QUARTERS.get((t.year, (t.month - 1) // 3 + 1), 0.0) for t in idx])
+    span = {"M": 1, "Q": 3, "A": 12}[freq]
+    return np.array([np.mean([month(t.year, t.month + k) for k in range(span)]) for t in idx])
+
+
+def _base_series(
+    p: pd.Series, freq: str, additive: bool, idx: pd.DatetimeIndex, rng: np.random.Generator
+) -> np.ndarray:
+    years = np.asarray((idx - START).days / 365.25)
+    cycle = (
+        np.cos(2 * np.pi * (idx.month - p["peak_month"]) / 12)
+        if freq != "A"
+        else np.zeros(len(idx))
+    )
+    tet = tet_share(idx, TET_BEFORE, TET_AFTER) if freq == "M" else np.zeros(len(idx))
+    covid = _covid(idx, freq, severe=p["covid"] <= -0.9)
+    # An AR(1) wander keeps series from looking like textbook sine waves.
+    eps = np.zeros(len(idx))
+    shocks = rng.normal(0, 1, len(idx))
+    for i in range(len(idx)):
+        eps[i] = 0.5 * (eps[i - 1] if i else 0.0) + shocks[i]
+    if additive:
+        level = p["base"] + p["trend"] * years + p["season"] * abs(p["base"]) * cycle
+        return level + p["tet"] * abs(p["base"]) * tet + p["covid"] * covid + p["noise"] * eps
+    level = p["base"] * (1 + p["trend"]) ** years * (1 + p["season"] * cycle)
+    return level * (1 + p["tet"] * tet) * (1 + p["covid"] * covid) * np.exp(p["noise"] * eps)
+
+
+def _province_shares(cat: Catalog, code: str, idx: pd.DatetimeIndex, seed: int) -> pd.DataFrame:
+    """Shares of the nation per province and period (rows sum to 1), drifting slowly."""
+    prov = cat.provinces()
+    weight = prov["econ_weight"].fillna(1 / len(prov)).to_numpy()
+    if code.startswith(("POPULATION", "LABOUR")):
+        weight = prov["population_k"].fillna(1).to_numpy()
+    rng = _rng(seed, code, "shares")
+    years = np.asarray((idx - START).days / 365.25)[:, None]
+    drift = rng.normal(0, 0.01, len(prov))[None, :]
+    raw = weight[None, :] * np.exp(drift * years + rng.normal(0, 0.005, (len(idx), len(prov))))
+    return pd.DataFrame(raw / raw.sum(axis=1, keepdims=True), index=idx, columns=prov["code"])
+
+
+def _derive(formula: str, series: dict[str, pd.DataFrame], freq: str) -> pd.DataFrame:
+    m = FORMULA.match(formula)
+    if not m:
+        raise ValueError(f"demo_profiles.csv: bad formula {formula!r}")
+    fn, x, y = m.groups()
+    a = series[x]
+    lag = {"M": 12, "Q": 4, "A": 1}[freq]
+    if fn == "yoy":
+        return (a / a.shift(lag) - 1) * 100
+    if fn == "mom":
+        return (a / a.shift(1) - 1) * 100
+    if fn in ("ytd_yoy", "ytd_avg_yoy"):
+        cum = a.groupby(a.index.year).cumsum()
+        return (cum / cum.shift(lag) - 1) * 100
+    if fn == "diff":
+        return a - series[y].reindex_like(a)
+    if fn == "ratio":
+        return 100 * a / series[y].reindex_like(a)
+    if fn == "cumshare":
+        plan = series[y]
+        plan = plan.reindex(plan.index.union(a.index)).ffill().reindex(a.index)
+        plan.index = a.index
+        return 100 * a.groupby(a.index.year).cumsum() / plan.reindex(columns=a.columns)
+    raise ValueError(f"demo_profiles.csv: unknown function {fn!r}")
+
+
+def generate_values(end: pd.Timestamp, seed: int = 2015) -> pd.DataFrame:
+    """The 'true' demo values: one row per (indicator, area, period) with freq and unit."""
+    cat = catalog()
+    prof = pd.read_csv(
+        paths.catalog_dir() / "demo_profiles.csv", dtype={"code": str}, keep_default_na=False
+    )
+    prof = prof.set_index("code")
+    for col in ("base", "trend", "season", "peak_month", "tet", "covid", "noise"):
+        prof[col] = pd.to_numeric(prof[col], errors="coerce").fillna(0.0)
+    ind = cat.indicators.set_index("code")
+    provinces = cat.provinces()["code"].tolist()
+    series: dict[str, pd.DataFrame] = {}  # code -> frame (periods x areas)
+
+    def build(code: str) -> pd.DataFrame:
+        if code in series:
+            return series[code]
+        row, p = ind.loc[code], prof.loc[code]
+        idx = _periods(row["frequency"], end)
+        has_prov = "province" in row["levels"].split(";")
+        if p["formula"]:
+            for dep in FORMULA.match(p["formula"]).groups()[1:]:  # type: ignore[union-attr]
+                if dep:
+                    build(dep)
+            frame = _derive(p["formula"], series, row["frequency"])
+            frame = frame.reindex(columns=[NATION] + (provinces if has_prov else []))
+        else:
+            additive = row["measure"] == "rate"
+            nat = np.asarray(
+                _base_series(p, row["frequency"], additive, idx, _rng(seed, code)), dtype=float
+            )
+            frame = pd.DataFrame({NATION: nat}, index=idx)
+            if has_prov and row["area_agg"] == "sum":
+                shares = _province_shares(cat, code, idx, seed)
+                frame = shares.mul(nat, axis=0).round(int(row["decimals"]))
+                frame.insert(0, NATION, frame.sum(axis=1))
+            elif has_prov:
+                rng = _rng(seed, code, "provinces")
+                offset = rng.normal(0, 0.03 if not additive else 0.15, len(provinces))
+                noise = rng.normal(0, 0.005 if not additive else 0.05, (len(idx), len(provinces)))
+                if additive:
+                    prov = nat[:, None] + abs(np.nanmean(nat)) * (offset[None, :] + noise)
+                else:
+                    prov = nat[:, None] * (1 + offset[None, :] + noise)
+                frame = pd.concat([frame, pd.DataFrame(prov, index=idx, columns=provinces)], axis=1)
+        series[code] = frame
+        return frame
+
+    rows = []
+    for code in ind.index:
+        frame = build(code).round(int(ind.loc[code, "decimals"]))
+        long = (
+            frame.rename_axis("period")
+            .reset_index()
+            .melt("period", var_name="area", value_name="value")
+        )
+        long = long.dropna(subset=["value"])
+        long["indicator"] = code
+        long["freq"] = ind.loc[code, "frequency"]
+        long["unit"] = ind.loc[code, "unit_vi"]
+        rows.append(long)
+    out = pd.concat(rows, ignore_index=True)
+    out["period"] = pd.to_datetime(out["period"]).dt.date
+    return out[["indicator", "area", "period", "freq", "value", "unit"]]
+
+
+def _route(cat: Catalog) -> dict[tuple[str, str], str]:
+    """(indicator, national|province) -> the regime that files it.
+
+    Prefers a regime of the indicator's own frequency that its owning agency (national values) or
+    the provinces (province values) submit under.
+    """
+    regimes = cat.regimes.set_index("code")
+    ind = cat.indicators.set_index("code")
+    submitters = cat.regime_submitters.groupby("regime")["agency"].agg(set)
+    links = cat.regime_indicators.assign(
+        level=lambda d: d["regime"].map(regimes["level"]),
+        same_freq=lambda d: (
+            d["regime"].map(regimes["frequency"]) == d["indicator"].map(ind["frequency"])
+        ),
+        by_owner=lambda d: [
+            ind.loc[i, "agency"] in submitters.get(r, set()) or lv == "province"
+            for i, r, lv in zip(d["indicator"], d["regime"], d["level"], strict=True)
+        ],
+    ).sort_values(["same_freq", "by_owner"], ascending=False, kind="stable")
+    route: dict[tuple[str, str], str] = {}
+    for _, link in links.iterrows():
+        route.setdefault((link["indicator"], link["level"]), link["regime"])
+    return route
+
+
+def _deadline(period: dt.date, freq: str, regime_days: int) -> pd.Timestamp:
+    return pd.Timestamp(cutoff_window(period, freq)[1]) + pd.Timedelta(days=regime_days, hours=17)
+
+
+def demo_submissions(values: pd.DataFrame, seed: int = 2015) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """File the values as the agencies would have: (submissions, observations).
+
+    Submission k of an agency under a regime carries the preliminary values of period k and the
+    official values of period k-1, so every period but the latest has two vintages.
+    """
+    cat = catalog()
+    ind = cat.indicators.set_index("code")
+    regimes = cat.regimes.set_index("code")
+    route = _route(cat)
+    v = values.copy()
+    v["level"] = np.where(v["area"] == NATION, "national", "province")
+    keys = list(zip(v["indicator"], v["level"], strict=True))
+    v["regime"] = [route.get(k, route.get((k[0], "national"), "")) for k in keys]
+    v["agency"] = np.where(
+        v["level"] == "national", v["indicator"].map(ind["agency"]), "UBND_" + v["area"]
+    )
+    rng = _rng(seed, "vintages")
+    measure = v["indicator"].map(ind["measure"])
+    additive = measure.isin(["rate", "pct_change"])
+    noise = rng.normal(0, 1, len(v))
+    prelim_value = np.where(additive, v["value"] + 0.1 * noise, v["value"] * (1 + 0.01 * noise))
+    v["prelim"] = np.round(
+        prelim_value, v["indicator"].map(ind["decimals"]).to_numpy().astype(int).max()
+    )
+    v["prelim"] = [
+        round(x, int(d))
+        for x, d in zip(v["prelim"], v["indicator"].map(ind["decimals"]), strict=True)
+    ]
+    # Preliminary provincial figures of additive indicators still add up to the national one.
+    sums = v[v["level"] == "province"].groupby(["indicator", "period", "freq"])["prelim"].sum()
+    nat_add = (
+        (v["level"] == "national")
+        & v["indicator"].map(ind["area_agg"]).eq("sum")
+        & v["indicator"].map(ind["levels"]).str.contains("province")
+    )
+    idx = pd.MultiIndex.from_frame(v.loc[nat_add, ["indicator", "period", "freq"]])
+    v.loc[nat_add, "prelim"] = sums.reindex(idx).to_numpy()
+    v.loc[nat_add, "prelim"] = [
+        round(x, int(d))
+        for x, d in zip(
+            v.loc[nat_add, "prelim"], v.loc[nat_add, "indicator"].map(ind["decimals"]), strict=True
+        )
+    ]
+
+    subs = (
+        v[["agency", "regime", "period", "freq"]]
+        .drop_duplicates()
+        .sort_values(["agency", "regime", "freq", "period"])
+    )
+    subs["deadline"] = [
+        _deadline(p, f, int(regimes.loc[r, "deadline_days"]) if r in regimes.index else 4)
+        for p, f, r in zip(subs["period"], subs["freq"], subs["regime"], strict=True)
+    ]
+    late = rng.random(len(subs)) < LATE_SHARE
+    early = pd.to_timedelta(rng.integers(0, 72, len(subs)), unit="h")
+    subs["received_at"] = (
+        subs["deadline"]
+        - early
+        + pd.to_timedelta(np.where(late, rng.integers(1, 7, len(subs)), 0), unit="D")
+    )
+    # The latest monthly reports of a few provinces have not come in.
+    last_month = v.loc[v["freq"] == "M", "period"].max()
+    prov_m = subs[
+        (subs["freq"] == "M")
+        & subs["agency"].str.startswith("UBND_")
+        & (subs["period"] == last_month)
+    ]
+    missing_agencies = sorted(prov_m["agency"].unique())[
+        :: max(1, len(prov_m["agency"].unique()) // MISSING_PROVINCES)
+    ][:MISSING_PROVINCES]
+    subs = subs[
+        ~(
+            (subs["period"] == last_month)
+            & subs["agency"].isin(missing_agencies)
+            & (subs["freq"] == "M")
+        )
+    ]
+    subs = subs.sort_values("received_at").reset_index(drop=True)
+    subs["seq"] = np.arange(len(subs))
+    subs["prev_period"] = subs.groupby(["agency", "regime", "freq"])["period"].shift(1)
+
+    key = ["agency", "regime", "freq"]
+    prelim = v.merge(subs[key + ["period", "seq", "received_at"]], on=key + ["period"])
+    prelim = prelim.assign(value=prelim["prelim"], status="preliminary")
+    official = v.merge(
+        subs.dropna(subset=["prev_period"])[key + ["prev_period", "seq", "received_at"]].rename(
+            columns={"prev_period": "period"}
+        ),
+        on=key + ["period"],
+    ).assign(status="official")
+    obs = pd.concat([prelim, official], ignore_index=True).rename(
+        columns={"received_at": "vintage"}
+    )
+    return subs, obs
+
+
+def build_demo(end: str | dt.date | None = None, seed: int = 2015, batches: int = 1) -> dict:
+    """Generate the demo data and write it to the store in ``batches`` transactions (each publishes).
+
+    Batches follow the order the reports arrived in, so each published snapshot is what the system
+    would have shown at some moment. Returns counts for the CLI summary.
+    """
+    end_ts = pd.Timestamp(end).to_period("M").start_time if end else latest_complete_month()
+    values = generate_values(end_ts, seed)
+    subs, obs = demo_submissions(values, seed)
+    chunks = np.array_split(np.arange(len(subs)), max(1, batches))
+    for chunk in chunks:
+        part = subs.iloc[chunk]
+        with store.writer() as con:
+            first = store.next_submission_id(con)
+            ids = (
+                con.execute(
+                    "SELECT nextval('submission_seq') FROM range(?)", [len(part) - 1]
+                ).fetchall()
+                if len(part) > 1
+                else []
+            )
+            id_of = dict(zip(part["seq"], [first] + [int(i[0]) for i in ids], strict=True))
+            counts = obs[obs["seq"].isin(part["seq"])].groupby("seq").size()
+            store.append_submissions(
+                con,
+                pd.DataFrame(
+                    {
+                        "submission_id": part["seq"].map(id_of),
+                        "agency": part["agency"],
+                        "regime": part["regime"],
+                        "period": part["period"],
+                        "freq": part["freq"],
+                        "file_name": "demo",
+                        "file_hash": None,
+                        "received_at": part["received_at"],
+                        "status": "accepted",
+                        "n_rows": part["seq"].map(counts).fillna(0).astype(int),
+                        "n_errors": 0,
+                        "n_warnings": 0,
+                        "reasons": "[]",
+                        "source": "demo",
+                    }
+                ),
+            )
+            o = obs[obs["seq"].isin(part["seq"])].copy()
+            o["submission_id"] = o["seq"].map(id_of)
+            store.append_observations(con, o)
+    return {
+        "end": end_ts.date(),
+        "submissions": len(subs),
+        "observations": len(obs),
+        "indicators": values["indicator"].nunique(),
+        "areas": values["area"].nunique(),
+    }

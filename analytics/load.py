@@ -1,0 +1,121 @@
+"""``analytics.load``: read indicator data from the published snapshot as a tidy long frame."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Literal
+
+import pandas as pd
+import polars as pl
+
+from analytics import store
+from analytics.catalog import catalog
+from analytics.errors import unknown_code
+
+KEY = ["indicator", "area", "period", "freq"]
+COLUMNS = [
+    "indicator",
+    "area",
+    "period",
+    "freq",
+    "value",
+    "unit",
+    "status",
+    "vintage",
+    "submission_id",
+    "agency",
+    "regime",
+]
+
+
+def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _to_datetime(value: str | dt.date | dt.datetime | pd.Timestamp) -> dt.datetime:
+    return pd.Timestamp(value).to_pydatetime()
+
+
+def resolve_indicators(codes: str | Iterable[str]) -> list[str]:
+    """Validate indicator codes (case-insensitive); unknown ones raise with the nearest valid codes."""
+    known = {c.upper(): c for c in catalog().indicators["code"]}
+    out = []
+    for code in _as_list(codes) or []:
+        if code.upper() not in known:
+            raise unknown_code("chỉ tiêu", "indicator", code, known.values())
+        out.append(known[code.upper()])
+    return out
+
+
+def resolve_areas(codes: str | Iterable[str]) -> list[str]:
+    """Validate area codes ("VN", "R1".."R6", two-digit province codes)."""
+    known = set(catalog().areas["code"])
+    out = []
+    for code in _as_list(codes) or []:
+        code = str(code).strip().upper()
+        if code.isdigit():
+            code = f"{int(code):02d}"
+        if code not in known:
+            raise unknown_code("địa bàn", "area", code, known)
+        out.append(code)
+    return out
+
+
+def _read_snapshot(predicate: pl.Expr, attempts: int = 3) -> pl.DataFrame:
+    for attempt in range(attempts):
+        path = store.snapshot_info()["path"]
+        try:
+            return pl.scan_parquet(path).filter(predicate).collect()
+        except (FileNotFoundError, pl.exceptions.ComputeError):
+            # The pointer moved on and an old snapshot was cleaned up: read the new pointer.
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def load(
+    indicators: str | Iterable[str] | None,
+    areas: str | Iterable[str] | None = None,
+    start: str | dt.date | None = None,
+    end: str | dt.date | None = None,
+    as_of: str | dt.date | dt.datetime | None = None,
+    frame: Literal["polars", "pandas"] = "polars",
+) -> pl.DataFrame | pd.DataFrame:
+    """Indicator values as one row per (indicator, area, period): the latest vintage, or as of a time.
+
+    ``indicators=None`` loads every indicator. ``as_of`` returns what was known then: for each key the
+    newest vintage at or before ``as_of``. ``start``/``end`` bound the period start dates.
+    """
+    pred = pl.lit(True)
+    codes = resolve_indicators(indicators) if indicators is not None else None
+    if codes is not None:
+        pred = pl.col("indicator").is_in(codes)
+    area_codes = resolve_areas(areas) if areas is not None else None
+    if area_codes is not None:
+        pred = pred & pl.col("area").is_in(area_codes)
+    if start is not None:
+        pred = pred & (pl.col("period") >= pd.Timestamp(start).date())
+    if end is not None:
+        pred = pred & (pl.col("period") <= pd.Timestamp(end).date())
+    if as_of is None:
+        df = _read_snapshot(pred & pl.col("is_latest"))
+    else:
+        df = _read_snapshot(pred & (pl.col("vintage") <= _to_datetime(as_of)))
+        df = df.sort(KEY + ["vintage", "submission_id"]).unique(
+            KEY, keep="last", maintain_order=True
+        )
+    df = df.select(COLUMNS).sort(KEY)
+    return df.to_pandas() if frame == "pandas" else df
+
+
+def vintages(indicator: str, area: str = "VN", period: str | dt.date | None = None) -> pl.DataFrame:
+    """Every stored vintage of one indicator and area (optionally one period), oldest first."""
+    code = resolve_indicators(indicator)[0]
+    area_code = resolve_areas(area)[0]
+    pred = (pl.col("indicator") == code) & (pl.col("area") == area_code)
+    if period is not None:
+        pred = pred & (pl.col("period") == pd.Timestamp(period).date())
+    return _read_snapshot(pred).select(COLUMNS).sort(KEY + ["vintage"])

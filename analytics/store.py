@@ -1,0 +1,285 @@
+"""The store: one append-only DuckDB file on the write side, Parquet snapshots on the read side.
+
+DuckDB lets one process hold its file, and refuses even read-only opens from others meanwhile. So
+writers take an exclusive file lock, write in one transaction, publish a consolidated snapshot, and let
+go; readers (kernels, Voilà, scheduled runs) never open the database. They read the snapshot named in
+``current.json``. A snapshot file is immutable once named there; the pointer is swapped with
+``os.replace``, so a reader sees the whole old snapshot or the whole new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analytics import paths
+from analytics.errors import StoreError
+
+OBS_COLUMNS = [
+    "indicator",
+    "area",
+    "period",
+    "freq",
+    "value",
+    "unit",
+    "status",
+    "submission_id",
+    "agency",
+    "regime",
+    "vintage",
+]
+SUBMISSION_COLUMNS = [
+    "submission_id",
+    "agency",
+    "regime",
+    "period",
+    "freq",
+    "file_name",
+    "file_hash",
+    "received_at",
+    "status",
+    "n_rows",
+    "n_errors",
+    "n_warnings",
+    "reasons",
+    "source",
+]
+STATUSES = ("preliminary", "official", "revised")
+KEEP_OLD_SNAPSHOTS_S = 300
+
+SCHEMA = """
+CREATE SEQUENCE IF NOT EXISTS submission_seq START 1;
+CREATE TABLE IF NOT EXISTS submissions (
+    submission_id BIGINT PRIMARY KEY,
+    agency VARCHAR, regime VARCHAR, period DATE, freq VARCHAR,
+    file_name VARCHAR, file_hash VARCHAR, received_at TIMESTAMP,
+    status VARCHAR,            -- accepted | rejected
+    n_rows INTEGER, n_errors INTEGER, n_warnings INTEGER,
+    reasons VARCHAR,           -- JSON list of the rejection reasons / warnings
+    source VARCHAR             -- demo | file | api
+);
+CREATE TABLE IF NOT EXISTS observations (
+    indicator VARCHAR, area VARCHAR, period DATE, freq VARCHAR, value DOUBLE, unit VARCHAR,
+    status VARCHAR, submission_id BIGINT, agency VARCHAR, regime VARCHAR, vintage TIMESTAMP
+);
+"""
+
+
+def _row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
+    """The single row a query returns (aggregates and nextval always return one)."""
+    row = con.execute(sql, params or []).fetchone()
+    assert row is not None, sql
+    return row
+
+
+def db_path() -> Path:
+    """The write-side database file."""
+    return paths.store_dir() / "nris.duckdb"
+
+
+def pointer_path() -> Path:
+    """The JSON manifest naming the current snapshot."""
+    return paths.store_dir() / "current.json"
+
+
+def snapshots_dir() -> Path:
+    """Folder of the immutable snapshot files."""
+    return paths.store_dir() / "snapshots"
+
+
+@contextmanager
+def _file_lock(path: Path, timeout: float) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"Kho dữ liệu đang bị khóa quá {timeout:.0f} giây ({path})",
+                        f"the store has been locked for more than {timeout:.0f} s ({path})",
+                    ) from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextmanager
+def writer(publish: bool = True, timeout: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Exclusive write access: one transaction, then (if anything changed) a new snapshot.
+
+    Anything raised inside the block rolls the whole transaction back, so a submission is stored
+    wholly or not at all. A killed process leaves an uncommitted transaction that DuckDB discards.
+    """
+    with _file_lock(paths.store_dir() / "write.lock", timeout):
+        con = duckdb.connect(str(db_path()))
+        try:
+            con.execute(SCHEMA)
+            con.execute("BEGIN TRANSACTION")
+            before = _row(con, "SELECT count(*) FROM observations")[0]
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            after = _row(con, "SELECT count(*) FROM observations")[0]
+            con.execute("COMMIT")
+            if publish and (after != before or not pointer_path().exists()):
+                publish_snapshot(con)
+        finally:
+            con.close()
+
+
+def next_submission_id(con: duckdb.DuckDBPyConnection) -> int:
+    """A new submission id (inside a writer transaction)."""
+    return int(_row(con, "SELECT nextval('submission_seq')")[0])
+
+
+def record_submission(con: duckdb.DuckDBPyConnection, **fields: Any) -> None:
+    """Insert one row of the submissions audit table (accepted or rejected)."""
+    cols = [
+        "submission_id",
+        "agency",
+        "regime",
+        "period",
+        "freq",
+        "file_name",
+        "file_hash",
+        "received_at",
+        "status",
+        "n_rows",
+        "n_errors",
+        "n_warnings",
+        "reasons",
+        "source",
+    ]
+    unknown = set(fields) - set(cols)
+    if unknown:
+        raise TypeError(f"unknown submission fields: {sorted(unknown)}")
+    row = {c: fields.get(c) for c in cols}
+    con.execute(
+        f"INSERT INTO submissions VALUES ({', '.join('?' * len(cols))})", list(row.values())
+    )
+
+
+def append_observations(con: duckdb.DuckDBPyConnection, obs: pd.DataFrame) -> int:
+    """Append observations (columns ``OBS_COLUMNS``) inside a writer transaction; returns the count."""
+    missing = [c for c in OBS_COLUMNS if c not in obs.columns]
+    if missing:
+        raise ValueError(f"observations lack columns {missing}")
+    con.register("_new_observations", obs[OBS_COLUMNS])
+    try:
+        con.execute(
+            f"INSERT INTO observations SELECT {', '.join(OBS_COLUMNS)} FROM _new_observations"
+        )
+    finally:
+        con.unregister("_new_observations")
+    return len(obs)
+
+
+def append_submissions(con: duckdb.DuckDBPyConnection, subs: pd.DataFrame) -> int:
+    """Bulk-insert submission audit rows (columns as ``SUBMISSION_COLUMNS``) inside a transaction."""
+    con.register("_new_submissions", subs[SUBMISSION_COLUMNS])
+    try:
+        con.execute(
+            f"INSERT INTO submissions SELECT {', '.join(SUBMISSION_COLUMNS)} FROM _new_submissions"
+        )
+    finally:
+        con.unregister("_new_submissions")
+    return len(subs)
+
+
+def publish_snapshot(con: duckdb.DuckDBPyConnection) -> Path:
+    """Write the consolidated snapshot to a new file and swap the pointer to it atomically."""
+    out_dir = snapshots_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    final = out_dir / f"snapshot-{stamp}-{os.getpid()}.parquet"
+    tmp = final.with_suffix(".parquet.tmp")
+    con.execute(
+        f"""
+        COPY (
+            SELECT {", ".join(OBS_COLUMNS)},
+                   row_number() OVER (PARTITION BY indicator, area, period, freq
+                                      ORDER BY vintage DESC, submission_id DESC) = 1 AS is_latest
+            FROM observations
+            ORDER BY indicator, area, period, vintage
+        ) TO '{tmp}' (FORMAT PARQUET, COMPRESSION zstd, ROW_GROUP_SIZE 65536)
+        """
+    )
+    stats = _row(
+        con, """SELECT count(*), count(DISTINCT submission_id), max(vintage) FROM observations"""
+    )
+    demo = _row(con, "SELECT count(*) FROM submissions WHERE source = 'demo'")[0] > 0
+    os.replace(tmp, final)
+    manifest = {
+        "file": final.name,
+        "rows": int(stats[0]),
+        "submissions": int(stats[1]),
+        "max_vintage": stats[2].isoformat() if stats[2] else None,
+        "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "demo": bool(demo),
+    }
+    tmp_ptr = pointer_path().with_suffix(f".json.{os.getpid()}.tmp")
+    tmp_ptr.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    with open(tmp_ptr, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp_ptr, pointer_path())
+    _remove_old_snapshots(keep=final)
+    return final
+
+
+def _remove_old_snapshots(keep: Path) -> None:
+    """Delete snapshots no longer current and older than a few minutes (readers may still hold one)."""
+    now = time.time()
+    for p in snapshots_dir().glob("snapshot-*.parquet*"):
+        if p != keep and now - p.stat().st_mtime > KEEP_OLD_SNAPSHOTS_S:
+            p.unlink(missing_ok=True)
+
+
+def snapshot_info() -> dict[str, Any]:
+    """The current snapshot's manifest: file, rows, submissions, max vintage, publish time, demo flag."""
+    try:
+        info = json.loads(pointer_path().read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StoreError(
+            f"Chưa có dữ liệu tổng hợp trong {paths.store_dir()}; hãy chạy 'nris demo' hoặc nộp báo cáo",
+            f"no consolidated snapshot in {paths.store_dir()}; run 'nris demo' or submit a report",
+        ) from None
+    info["path"] = str(snapshots_dir() / info["file"])
+    return info
+
+
+def has_snapshot() -> bool:
+    """Whether a snapshot has been published."""
+    return pointer_path().exists()
+
+
+def read_query(sql: str, params: list | None = None) -> pd.DataFrame:
+    """Run a read-only query on the write-side database under the writer lock (CLI and audits only).
+
+    Kernels and briefings must not use this: it waits for writers. They read snapshots instead.
+    """
+    if not db_path().exists():
+        raise StoreError(f"Chưa có kho dữ liệu {db_path()}", f"no store database at {db_path()}")
+    with _file_lock(paths.store_dir() / "write.lock", 60.0):
+        con = duckdb.connect(str(db_path()), read_only=True)
+        try:
+            return con.execute(sql, params or []).df()
+        finally:
+            con.close()

@@ -1,0 +1,264 @@
+"""Transforms over the tidy frame: growth rates, year-to-date, frequency conversion, area aggregation.
+
+Every function takes the frame ``analytics.load`` returns (polars or pandas; the same kind comes back)
+and returns a tidy frame of the same shape, so transforms chain. Comparisons join on the calendar
+(the same month last year), never on row position, so gaps give nulls instead of wrong numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TypeVar
+
+import pandas as pd
+import polars as pl
+
+from analytics.catalog import catalog
+from analytics.errors import NrisError
+
+Frame = TypeVar("Frame", pl.DataFrame, pd.DataFrame)
+GROUP = ["indicator", "area", "freq"]
+MONTHS = {"M": 1, "Q": 3, "6M": 6, "9M": 9, "A": 12}
+
+
+def _to_pl(df: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
+    out = pl.from_pandas(df) if isinstance(df, pd.DataFrame) else df
+    if out.schema.get("period") == pl.Datetime:
+        out = out.with_columns(pl.col("period").dt.date())
+    return out
+
+
+def _like(out: pl.DataFrame, original: Frame) -> Frame:
+    return out.to_pandas() if isinstance(original, pd.DataFrame) else out  # type: ignore[return-value]
+
+
+def _rule(column: str) -> pl.Expr:
+    """The catalog's rule (time_agg, area_agg, weight) for each row's indicator."""
+    ind = catalog().indicators
+    mapping = dict(zip(ind["code"], ind[column], strict=True))
+    return pl.col("indicator").replace_strict(mapping, default=None)
+
+
+def _pct_vs(df: pl.DataFrame, months_back: int, unit: str = "%") -> pl.DataFrame:
+    """Percent change on the value ``months_back`` earlier; null where that value is not positive
+    (a change against a deficit or a zero says nothing)."""
+    prev = df.select(GROUP + ["period", pl.col("value").alias("_prev")]).with_columns(
+        pl.col("period").dt.offset_by(f"{months_back}mo")
+    )
+    out = df.join(prev, on=GROUP + ["period"], how="left")
+    value = pl.when(pl.col("_prev") > 0).then((pl.col("value") / pl.col("_prev") - 1) * 100)
+    out = out.with_columns(value.alias("value")).drop("_prev")
+    if "unit" in out.columns:
+        out = out.with_columns(pl.lit(unit).alias("unit"))
+    return out
+
+
+def mom(df: Frame) -> Frame:
+    """Percent change on the previous period (month on month; quarter on quarter for quarterly rows)."""
+    d = _to_pl(df)
+    parts = [
+        _pct_vs(d.filter(pl.col("freq") == f), MONTHS[f]) for f in d["freq"].unique().to_list()
+    ]
+    return _like(pl.concat(parts) if parts else d, df)
+
+
+def yoy(df: Frame) -> Frame:
+    """Percent change on the same period last year (so với cùng kỳ năm trước)."""
+    return _like(_pct_vs(_to_pl(df), 12), df)
+
+
+def ytd(df: Frame) -> Frame:
+    """Year-to-date value (lũy kế) of each period, by the indicator's time rule (sum, mean, last)."""
+    d = _to_pl(df).sort(GROUP + ["period"])
+    year = pl.col("period").dt.year()
+    grp = GROUP + [year.alias("_y")]
+    d = d.with_columns(year.alias("_y"), _rule("time_agg").alias("_agg"))
+    cum_sum = pl.col("value").cum_sum().over(grp)
+    cum_n = pl.col("value").cum_count().over(grp)
+    value = (
+        pl.when(pl.col("_agg") == "sum")
+        .then(cum_sum)
+        .when(pl.col("_agg") == "mean")
+        .then(cum_sum / cum_n)
+        .otherwise(pl.col("value"))
+    )
+    # A year-to-date value needs every earlier period of the year: mark gaps as null.
+    expected = (pl.col("period").dt.month() - 1) // pl.col("freq").replace_strict(
+        MONTHS, default=1
+    ) + 1
+    out = d.with_columns(pl.when(cum_n == expected).then(value).alias("value")).drop("_y", "_agg")
+    return _like(out, df)
+
+
+def ytd_yoy(df: Frame) -> Frame:
+    """Year-to-date value against the same stretch of last year, in percent."""
+    return yoy(ytd(df))
+
+
+def to_freq(df: Frame, freq: str) -> Frame:
+    """Convert monthly or quarterly rows to Q, 6M (H1), 9M or A by each indicator's time rule.
+
+    Only complete periods come out: a quarter needs its three months, 9 months need January to
+    September. 6M and 9M are year-to-date stretches starting in January, as Vietnamese reports use them.
+    """
+    if freq not in ("Q", "6M", "9M", "A"):
+        raise NrisError(
+            f"Tần suất '{freq}' không hợp lệ (Q, 6M, 9M, A)",
+            f"bad frequency '{freq}' (Q, 6M, 9M, A)",
+        )
+    d = _to_pl(df).with_columns(_rule("time_agg").alias("_agg"))
+    span = MONTHS[freq]
+    parts = []
+    for src in d["freq"].unique().to_list():
+        if MONTHS[src] >= span:
+            continue
+        part = d.filter(pl.col("freq") == src)
+        month0 = pl.col("period").dt.month() - 1
+        if freq == "Q":
+            start = pl.date(pl.col("period").dt.year(), month0 // 3 * 3 + 1, 1)
+        else:
+            part = part.filter(month0 < span)
+            start = pl.date(pl.col("period").dt.year(), 1, 1)
+        part = part.with_columns(start.alias("_start")).sort(GROUP + ["period"])
+        keep = [
+            c
+            for c in part.columns
+            if c not in {"period", "value", "freq", "_start", "vintage", "_agg"}
+        ]
+        agg = (
+            pl.when(pl.col("_agg").first() == "sum")
+            .then(pl.col("value").sum())
+            .when(pl.col("_agg").first() == "mean")
+            .then(pl.col("value").mean())
+            .otherwise(pl.col("value").last())
+        )
+        out = part.group_by(["indicator", "area", "_start"]).agg(
+            agg.alias("value"),
+            pl.col("value").count().alias("_n"),
+            *[pl.col(c).last() for c in keep if c not in {"indicator", "area"}],
+            *([pl.col("vintage").max()] if "vintage" in part.columns else []),
+        )
+        out = out.filter(pl.col("_n") == span // MONTHS[src]).drop("_n")
+        out = out.rename({"_start": "period"}).with_columns(pl.lit(freq).alias("freq"))
+        parts.append(out.select([c for c in d.columns if c != "_agg"]))
+    if not parts:
+        return _like(d.drop("_agg").clear(), df)
+    return _like(pl.concat(parts).sort(GROUP + ["period"]), df)
+
+
+def _weights(codes: Iterable[str], areas: Iterable[str]) -> pl.DataFrame:
+    """Weight values by area and year (latest year at or before each period's year is used)."""
+    from analytics.load import load  # local: transforms stay usable without a store
+
+    w = load(list(codes), areas=list(areas))
+    assert isinstance(w, pl.DataFrame)
+    return w.select(
+        pl.col("indicator").alias("_wcode"),
+        "area",
+        pl.col("period").dt.year().alias("_wy"),
+        pl.col("value").alias("_w"),
+    )
+
+
+def aggregate_areas(df: Frame, to: str = "nation", weights: pl.DataFrame | None = None) -> Frame:
+    """Aggregate province rows to regions ("region") or the nation ("nation") by the area rule.
+
+    Additive indicators are summed; ``wmean`` indicators are averaged with their weight indicator
+    (e.g. population) of the same year or the latest before; ``none`` indicators cannot be aggregated.
+    ``weights`` (columns _wcode, area, _wy, _w) may be given to avoid reading the store.
+    """
+    if to not in ("nation", "region"):
+        raise NrisError(
+            f"Cấp tổng hợp '{to}' không hợp lệ (nation, region)",
+            f"bad level '{to}' (nation, region)",
+        )
+    cat = catalog()
+    prov = cat.provinces()
+    parent = dict(
+        zip(prov["code"], prov["parent"] if to == "region" else ["VN"] * len(prov), strict=True)
+    )
+    d = _to_pl(df).filter(pl.col("area").is_in(list(parent)))
+    d = d.with_columns(
+        pl.col("area").replace_strict(parent).alias("_to"),
+        _rule("area_agg").alias("_agg"),
+        _rule("weight").alias("_wcode"),
+        pl.col("period").dt.year().alias("_y"),
+    )
+    bad = d.filter(pl.col("_agg") == "none")["indicator"].unique().to_list()
+    if bad:
+        raise NrisError(
+            f"Chỉ tiêu {', '.join(bad)} không cộng gộp được theo địa bàn",
+            f"indicator {', '.join(bad)} cannot be aggregated over areas",
+        )
+    wcodes = [c for c in d["_wcode"].unique().to_list() if c]
+    if wcodes:
+        w = weights if weights is not None else _weights(wcodes, parent)
+        d = d.sort("_y").join_asof(
+            w.sort("_wy"),
+            left_on="_y",
+            right_on="_wy",
+            by=["_wcode", "area"],
+            strategy="backward",
+            check_sortedness=False,
+        )
+    else:
+        d = d.with_columns(pl.lit(None, pl.Float64).alias("_w"))
+    value = (
+        pl.when(pl.col("_agg").first() == "sum")
+        .then(pl.col("value").sum())
+        .otherwise(
+            (pl.col("value") * pl.col("_w")).sum()
+            / pl.col("_w").filter(pl.col("value").is_not_null()).sum()
+        )
+    )
+    extra = [c for c in ("unit", "status") if c in d.columns]
+    out = d.group_by(["indicator", "_to", "period", "freq"]).agg(
+        value.alias("value"),
+        pl.col("area").count().alias("n_areas"),
+        *[pl.col(c).first() for c in extra],
+        *([pl.col("vintage").max()] if "vintage" in d.columns else []),
+    )
+    out = out.rename({"_to": "area"}).sort(["indicator", "area", "freq", "period"])
+    return _like(out, df)
+
+
+def contributions(df: Frame, total: str, components: list[str]) -> Frame:
+    """Contribution of each component to the total's growth on the same period last year (points).
+
+    contribution_i = (x_i[t] - x_i[t-1y]) / total[t-1y] * 100, so the contributions sum to the total's
+    growth when the components add up to the total.
+    """
+    d = _to_pl(df)
+    base = d.filter(pl.col("indicator") == total).select(
+        "area", "freq", pl.col("period").dt.offset_by("12mo"), pl.col("value").alias("_total_prev")
+    )
+    comp = d.filter(pl.col("indicator").is_in(components))
+    prev = comp.select(
+        GROUP + [pl.col("period").dt.offset_by("12mo"), pl.col("value").alias("_prev")]
+    )
+    out = comp.join(prev, on=GROUP + ["period"], how="left").join(
+        base, on=["area", "freq", "period"], how="left"
+    )
+    out = out.with_columns(
+        ((pl.col("value") - pl.col("_prev")) / pl.col("_total_prev") * 100).alias("value")
+    ).drop("_prev", "_total_prev")
+    if "unit" in out.columns:
+        out = out.with_columns(pl.lit("điểm %").alias("unit"))
+    return _like(out.sort(GROUP + ["period"]), df)
+
+
+def rebase(df: Frame, base: int | str | dt.date) -> Frame:
+    """Rebase an index so that the base year (int) or base period averages 100."""
+    d = _to_pl(df)
+    if isinstance(base, int):
+        in_base = pl.col("period").dt.year() == base
+    else:
+        in_base = pl.col("period") == pd.Timestamp(base).date()
+    ref = d.filter(in_base).group_by(GROUP).agg(pl.col("value").mean().alias("_ref"))
+    out = (
+        d.join(ref, on=GROUP, how="left")
+        .with_columns((pl.col("value") / pl.col("_ref") * 100).alias("value"))
+        .drop("_ref")
+    )
+    return _like(out, df)

@@ -1,0 +1,43 @@
+"""Shared fixtures: a demo store built once per test session in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+DEMO_END = "2022-06"
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store filled by the demo generator (2015-01 to 2022-06), shared read-only by tests."""
+    from analytics.demo import build_demo
+
+    folder = tmp_path_factory.mktemp("store")
+    old = os.environ.get("NRIS_STORE")
+    os.environ["NRIS_STORE"] = str(folder)
+    try:
+        build_demo(end=DEMO_END)
+    finally:
+        if old is None:
+            del os.environ["NRIS_STORE"]
+        else:
+            os.environ["NRIS_STORE"] = old
+    return folder
+
+
+@pytest.fixture
+def use_store(demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point analytics at the shared demo store for one test."""
+    monkeypatch.setenv("NRIS_STORE", str(demo_store))
+    return demo_store
+
+
+@pytest.fixture
+def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, empty store folder for tests that write."""
+    folder = tmp_path / "store"
+    monkeypatch.setenv("NRIS_STORE", str(folder))
+    return folder

@@ -1,0 +1,111 @@
+"""The ``nris`` command: help on every subcommand, one-line bilingual errors, non-zero exits."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def nris(*args: str, store: Path | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    if store is not None:
+        env["NRIS_STORE"] = str(store)
+    return subprocess.run(
+        [sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, env=env
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *needles: str) -> None:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "lỗi" in lines[0] and "error" in lines[0]
+    for needle in needles:
+        assert needle in lines[0]
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [[], ["demo"], ["catalog"], ["catalog", "list"], ["catalog", "show"], ["load"], ["summary"]],
+)
+def test_help(cmd):
+    result = nris(*cmd, "--help")
+    assert result.returncode == 0
+    assert "usage: nris" in result.stdout
+
+
+def test_unknown_indicator(demo_store):
+    assert_one_line_error(
+        nris("load", "EXPORT", store=demo_store), "EXPORT", "nearest valid codes", "EXPORTS"
+    )
+
+
+def test_unknown_area(demo_store):
+    assert_one_line_error(nris("load", "CPI", "--area", "ZZ", store=demo_store), "'ZZ'")
+
+
+def test_bad_date(demo_store):
+    assert_one_line_error(nris("load", "CPI", "--start", "tháng 13", store=demo_store), "--start")
+
+
+def test_bad_output_suffix(demo_store, tmp_path):
+    assert_one_line_error(
+        nris("load", "CPI", "--out", str(tmp_path / "x.json"), store=demo_store), ".json"
+    )
+
+
+def test_output_folder_missing(demo_store, tmp_path):
+    assert_one_line_error(
+        nris("load", "CPI", "--out", str(tmp_path / "no" / "x.csv"), store=demo_store),
+        "does not exist",
+    )
+
+
+def test_no_store(tmp_path):
+    assert_one_line_error(nris("summary", store=tmp_path / "empty"), "nris demo")
+
+
+def test_catalog_show_unknown():
+    assert_one_line_error(nris("catalog", "show", "CPII"), "CPI")
+
+
+def test_demo_refuses_non_empty_store(demo_store):
+    assert_one_line_error(nris("demo", store=demo_store), "--reset")
+    ok = nris("demo", "--if-empty", store=demo_store)
+    assert ok.returncode == 0
+
+
+def test_load_exports_xlsx_and_transforms(demo_store, tmp_path):
+    out = tmp_path / "exports.xlsx"
+    result = nris(
+        "load",
+        "EXPORTS",
+        "--area",
+        "VN",
+        "--start",
+        "2021-01",
+        "--transform",
+        "yoy",
+        "--out",
+        str(out),
+        store=demo_store,
+    )
+    assert result.returncode == 0, result.stderr
+    df = pd.read_excel(out)
+    assert len(df) == 18 and df["unit"].unique().tolist() == ["%"]
+
+
+def test_summary_and_catalog(demo_store):
+    result = nris("summary", store=demo_store)
+    assert result.returncode == 0, result.stderr
+    assert "Tháng 06/2022" in result.stdout and "DEMO" in result.stdout
+    english = nris("summary", "--lang", "en", store=demo_store)
+    assert "year on year" in english.stdout
+    listing = nris("catalog", "list", "--domain", "labour", "--lang", "en")
+    assert "UNEMPLOYMENT_RATE" in listing.stdout and "RETAIL_SALES" not in listing.stdout

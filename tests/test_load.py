@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import polars as pl
+import pytest
+
+import analytics
+from analytics.errors import StoreError, UnknownCodeError
+
+
+def test_unknown_indicator_lists_nearest(use_store):
+    with pytest.raises(UnknownCodeError, match="EXPORTS") as err:
+        analytics.load("EXPORT")
+    assert "nearest valid codes" in str(err.value)
+
+
+def test_unknown_area(use_store):
+    with pytest.raises(UnknownCodeError, match="area '99'"):
+        analytics.load("CPI", areas="99")
+
+
+def test_area_codes_are_normalized(use_store):
+    df = analytics.load("RETAIL_SALES", areas=[1, "79"], start="2021-01", end="2021-12")
+    assert set(df["area"]) == {"01", "79"}
+    assert df["period"].min() == dt.date(2021, 1, 1) and df["period"].max() == dt.date(2021, 12, 1)
+    assert len(df) == 24
+
+
+def test_one_row_per_key_and_pandas(use_store):
+    df = analytics.load(["EXPORTS", "RETAIL_SALES"], frame="pandas")
+    assert isinstance(df, pd.DataFrame)
+    assert not df.duplicated(["indicator", "area", "period"]).any()
+    assert {"indicator", "area", "period", "value", "unit", "status", "vintage"} <= set(df.columns)
+
+
+def test_all_indicators(use_store):
+    df = analytics.load(None)
+    assert isinstance(df, pl.DataFrame)
+    assert df["indicator"].n_unique() == len(analytics.indicators())
+
+
+def test_no_store(empty_store):
+    with pytest.raises(StoreError, match="nris demo"):
+        analytics.load("CPI")

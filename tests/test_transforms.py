@@ -1,0 +1,167 @@
+"""Every transform against values computed by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from analytics import transforms as tf
+
+
+def monthly(
+    indicator: str, values: list[float], area: str = "VN", start: str = "2023-01-01"
+) -> pl.DataFrame:
+    periods = pd.date_range(start, periods=len(values), freq="MS").date
+    return pl.DataFrame(
+        {
+            "indicator": indicator,
+            "area": area,
+            "period": list(periods),
+            "freq": "M",
+            "value": [float(v) for v in values],
+            "unit": "x",
+        }
+    )
+
+
+def at(
+    df: pl.DataFrame, period: str, indicator: str | None = None, area: str = "VN"
+) -> float | None:
+    d = df.filter((pl.col("period") == dt.date.fromisoformat(period)) & (pl.col("area") == area))
+    if indicator:
+        d = d.filter(pl.col("indicator") == indicator)
+    assert len(d) == 1, d
+    return d["value"][0]
+
+
+EXPORTS = monthly("EXPORTS", [100 + i for i in range(24)])  # 2023-01 .. 2024-12, time rule: sum
+
+
+def test_mom_and_yoy():
+    assert at(tf.mom(EXPORTS), "2023-02-01") == pytest.approx(1.0)
+    assert at(tf.mom(EXPORTS), "2023-01-01") is None
+    assert at(tf.yoy(EXPORTS), "2024-01-01") == pytest.approx(12.0)
+    assert at(tf.yoy(EXPORTS), "2023-12-01") is None
+    assert tf.yoy(EXPORTS)["unit"].unique().to_list() == ["%"]
+
+
+def test_yoy_joins_on_the_calendar_not_on_rows():
+    gappy = EXPORTS.filter(pl.col("period") != dt.date(2023, 6, 1))
+    assert at(tf.yoy(gappy), "2024-06-01") is None
+    assert at(tf.yoy(gappy), "2024-07-01") == pytest.approx((118 / 106 - 1) * 100)
+
+
+def test_ytd_sum_and_ytd_yoy():
+    assert at(tf.ytd(EXPORTS), "2024-03-01") == pytest.approx(112 + 113 + 114)
+    assert at(tf.ytd(EXPORTS), "2023-12-01") == pytest.approx(sum(range(100, 112)))
+    assert at(tf.ytd_yoy(EXPORTS), "2024-03-01") == pytest.approx((339 / 303 - 1) * 100)
+
+
+def test_ytd_mean_rule_and_gap():
+    cpi = monthly("CPI", [100, 102, 104, 106])
+    assert at(tf.ytd(cpi), "2023-03-01") == pytest.approx(102.0)
+    gappy = cpi.filter(pl.col("period") != dt.date(2023, 2, 1))
+    assert at(tf.ytd(gappy), "2023-03-01") is None
+
+
+def test_to_freq_sum_rule():
+    assert at(tf.to_freq(EXPORTS, "Q"), "2023-01-01") == pytest.approx(303)
+    assert at(tf.to_freq(EXPORTS, "Q"), "2024-10-01") == pytest.approx(121 + 122 + 123)
+    h1 = tf.to_freq(EXPORTS, "6M")
+    assert at(h1, "2023-01-01") == pytest.approx(sum(range(100, 106)))
+    assert h1["freq"].unique().to_list() == ["6M"]
+    assert at(tf.to_freq(EXPORTS, "9M"), "2024-01-01") == pytest.approx(sum(range(112, 121)))
+    assert at(tf.to_freq(EXPORTS, "A"), "2023-01-01") == pytest.approx(sum(range(100, 112)))
+
+
+def test_to_freq_mean_rule_and_incomplete_periods():
+    cpi = monthly("CPI", [100, 101, 105, 110, 111])
+    q = tf.to_freq(cpi, "Q")
+    assert at(q, "2023-01-01") == pytest.approx(102.0)
+    assert len(q) == 1  # Q2 has two of its three months: not a complete quarter
+
+
+def test_to_freq_from_quarters_and_last_rule():
+    pop = pl.DataFrame(
+        {
+            "indicator": "LABOUR_FORCE",
+            "area": "VN",
+            "freq": "Q",
+            "unit": "x",
+            "period": [dt.date(2023, m, 1) for m in (1, 4, 7, 10)],
+            "value": [10.0, 20.0, 30.0, 40.0],
+        }
+    )
+    assert at(tf.to_freq(pop, "A"), "2023-01-01") == pytest.approx(25.0)  # LABOUR_FORCE: mean
+    credit = monthly("CREDIT_GROWTH_YTD", [1, 2, 3, 4, 5, 6])  # time rule: last
+    assert at(tf.to_freq(credit, "6M"), "2023-01-01") == pytest.approx(6.0)
+
+
+def test_to_freq_rejects_bad_frequency():
+    with pytest.raises(Exception, match="bad frequency 'W'"):
+        tf.to_freq(EXPORTS, "W")
+
+
+def test_aggregate_areas_sum_and_region():
+    rs = pl.concat(
+        [
+            monthly("RETAIL_SALES", [10, 20], area="01"),
+            monthly("RETAIL_SALES", [5, 6], area="79"),
+            monthly("RETAIL_SALES", [1, 2], area="31"),
+        ]
+    )
+    nation = tf.aggregate_areas(rs, to="nation")
+    assert at(nation, "2023-01-01") == pytest.approx(16)
+    assert nation["n_areas"].to_list() == [3, 3]
+    regions = tf.aggregate_areas(rs, to="region")
+    from analytics import areas
+
+    parent = dict(zip(areas()["code"], areas()["parent"], strict=True))
+    assert parent["01"] == parent["31"]  # Hà Nội and Hải Phòng: Red River Delta
+    assert at(regions, "2023-02-01", area=parent["01"]) == pytest.approx(22)
+    assert at(regions, "2023-02-01", area=parent["79"]) == pytest.approx(6)
+
+
+def test_aggregate_areas_weighted_mean():
+    cpi = pl.concat([monthly("CPI", [100], area="01"), monthly("CPI", [110], area="79")])
+    weights = pl.DataFrame(
+        {"_wcode": "POPULATION", "area": ["01", "79"], "_wy": [2022, 2022], "_w": [1.0, 3.0]}
+    )
+    out = tf.aggregate_areas(cpi, to="nation", weights=weights)
+    assert at(out, "2023-01-01") == pytest.approx((100 * 1 + 110 * 3) / 4)
+
+
+def test_aggregate_areas_refuses_non_additive():
+    with pytest.raises(Exception, match="cannot be aggregated"):
+        tf.aggregate_areas(monthly("CPI_YOY", [3.0], area="01"), to="nation")
+
+
+def test_contributions_sum_to_growth():
+    df = pl.concat(
+        [
+            monthly("TRADE_BALANCE", [100] + [0] * 11 + [107]),
+            monthly("EXPORTS", [60] + [0] * 11 + [66]),
+            monthly("IMPORTS", [40] + [0] * 11 + [41]),
+        ]
+    )
+    c = tf.contributions(df, "TRADE_BALANCE", ["EXPORTS", "IMPORTS"])
+    assert at(c, "2024-01-01", "EXPORTS") == pytest.approx(6.0)
+    assert at(c, "2024-01-01", "IMPORTS") == pytest.approx(1.0)
+
+
+def test_rebase():
+    cpi = monthly("CPI", [90, 110, 121])
+    out = tf.rebase(cpi, 2023)
+    assert at(out, "2023-03-01") == pytest.approx(121 / 107 * 100)
+    assert at(tf.rebase(cpi, "2023-02-01"), "2023-01-01") == pytest.approx(90 / 110 * 100)
+
+
+def test_pandas_in_pandas_out():
+    out = tf.yoy(EXPORTS.to_pandas())
+    assert isinstance(out, pd.DataFrame)
+    assert out.loc[out["period"] == pd.Timestamp("2024-01-01"), "value"].iloc[0] == pytest.approx(
+        12.0
+    )
