@@ -1,0 +1,250 @@
+"""Target outlook: for each target of a year, actual to date, year-end projection and P(target met).
+
+Combines the catalog targets, the published snapshot (``analytics.load``) and ``forecasts``
+(``forecast`` for the rest of the year, ``year_end`` for the simulated annual figure). The result is
+cached per snapshot file under ``<store>/outlook/`` so briefings and reports read it instantly; a new
+snapshot makes the cache stale by name, never by time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analytics import paths
+from analytics.catalog import catalog
+from analytics.errors import NrisError
+from analytics.store import snapshot_info
+
+COLUMNS = [
+    "code", "kind", "indicator", "area", "year", "comparison", "value", "value_hi",
+    "actual_to_date", "projected", "lo", "hi", "p_met", "status", "source_doc", "demo",
+]  # fmt: skip
+ON_TRACK = 0.7  # P(met) at or above: on track
+OFF_TRACK = 0.3  # P(met) below: off track; in between: at risk
+PERIODS = {"M": 12, "Q": 4, "A": 1}
+LEVEL = 80
+
+
+def status_of(p_met: float | None) -> str:
+    """``on_track`` (P >= 0.7), ``at_risk`` (0.3 <= P < 0.7), ``off_track`` (< 0.3), ``no_data``."""
+    if p_met is None or not np.isfinite(p_met):
+        return "no_data"
+    if p_met >= ON_TRACK:
+        return "on_track"
+    return "at_risk" if p_met >= OFF_TRACK else "off_track"
+
+
+def cache_dir() -> Path:
+    """Folder of the cached outlook tables (one per snapshot, year and selection)."""
+    return paths.store_dir() / "outlook"
+
+
+def _cache_path(snapshot: str, year: int, kind: str | None, area: str | None, opts: str) -> Path:
+    key = hashlib.sha1(f"{kind}|{area}|{opts}".encode()).hexdigest()[:10]
+    return cache_dir() / f"{Path(snapshot).stem}-{year}-{key}.parquet"
+
+
+def target_outlook(
+    year: int,
+    kind: str | None = None,
+    area: str | None = None,
+    *,
+    models: str | list[str] = "auto",
+    pool: tuple[str, ...] = ("ets", "theta"),
+    n_windows: int = 2,
+    refresh: bool = False,
+    n_jobs: int | None = 1,
+    address: Any = None,
+) -> pd.DataFrame:
+    """One row per target of ``year`` (optionally one ``kind`` and/or ``area``).
+
+    Columns: code, kind, indicator, area, year, comparison, value, value_hi, actual_to_date,
+    projected, lo, hi (80% interval of the year-end figure), p_met, status (on_track / at_risk /
+    off_track / no_data), source_doc, demo. Cached per snapshot; ``refresh`` recomputes.
+    """
+    cat = catalog()
+    targets = cat.targets[cat.targets["year"] == int(year)]
+    if kind is not None:
+        if kind not in set(cat.targets["kind"]):
+            raise NrisError(
+                f"Loại mục tiêu '{kind}' không hợp lệ (NA_GOV, GOV_MINISTRY, GOV_PROVINCE)",
+                f"unknown target kind '{kind}' (NA_GOV, GOV_MINISTRY, GOV_PROVINCE)",
+            )
+        targets = targets[targets["kind"] == kind]
+    if area is not None:
+        targets = targets[targets["area"] == str(area)]
+    if targets.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    info = snapshot_info()
+    opts = f"{models}|{pool}|{n_windows}"
+    path = _cache_path(info["file"], int(year), kind, area, opts)
+    if path.exists() and not refresh:
+        return pd.read_parquet(path)
+    out = _compute(targets, cat, models, pool, n_windows, n_jobs, address)
+    _write_cache(out, path)
+    return out
+
+
+def _write_cache(df: pd.DataFrame, path: Path) -> None:
+    """Write atomically and drop the caches of older snapshots."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    snapshot_stem = path.name.split("-", 2)[:2]
+    for old in path.parent.glob("snapshot-*.parquet"):
+        if old.name.split("-", 2)[:2] != snapshot_stem:
+            old.unlink(missing_ok=True)
+
+
+def _compute(
+    targets: pd.DataFrame,
+    cat: Any,
+    models: str | list[str],
+    pool: tuple[str, ...],
+    n_windows: int,
+    n_jobs: int | None,
+    address: Any,
+) -> pd.DataFrame:
+    import forecasts
+    from analytics.load import load
+
+    ind = cat.indicators.set_index("code")
+    year = int(targets["year"].iloc[0])
+    keys = targets[["indicator", "area"]].drop_duplicates()
+    data = load(
+        sorted(keys["indicator"].unique()),
+        areas=sorted(keys["area"].unique()),
+        start=f"{year - 8}-01-01",
+        end=f"{year}-12-31",
+        frame="pandas",
+    )
+    assert isinstance(data, pd.DataFrame)
+    data = data.merge(keys, on=["indicator", "area"])
+    nix = forecasts.to_nixtla(data, tet=False)
+    nix = nix[nix["y"].notna()]
+    # forecast each frequency group up to the end of the target year
+    fcs: list[pd.DataFrame] = []
+    for freq, group in keys.assign(freq=keys["indicator"].map(ind["frequency"])).groupby("freq"):
+        uids = (group["indicator"] + "|" + group["area"]).tolist()
+        sub = nix[nix["unique_id"].isin(uids)]
+        if sub.empty:
+            continue
+        last = sub.groupby("unique_id")["ds"].max().min()
+        step = {"M": 1, "Q": 3, "A": 12}[str(freq)]
+        h = _periods_between(last, pd.Timestamp(year, 12, 1), step)
+        if h < 1:
+            continue
+        fc = forecasts.forecast(
+            sub,
+            h=h,
+            models=models,
+            level=(LEVEL,),
+            pool=pool,
+            n_windows=n_windows,
+            n_jobs=n_jobs,
+            address=address,
+            progress=False,
+        )
+        assert isinstance(fc, pd.DataFrame)
+        fcs.append(fc)
+    fc_all = pd.concat(fcs, ignore_index=True) if fcs else pd.DataFrame(columns=["unique_id", "ds"])
+    model = models if isinstance(models, str) else models[0]
+    rows = [
+        _one(t, ind.loc[t["indicator"]], nix, fc_all, model) for t in targets.to_dict("records")
+    ]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _periods_between(last: pd.Timestamp, end: pd.Timestamp, step: int) -> int:
+    months = (end.year - last.year) * 12 + end.month - last.month
+    return max(0, months // step)
+
+
+def _one(t: dict, meta: pd.Series, nix: pd.DataFrame, fc: pd.DataFrame, model: str) -> dict:
+    import forecasts
+
+    uid = f"{t['indicator']}|{t['area']}"
+    year = int(t["year"])
+    hist = nix[nix["unique_id"] == uid]
+    this_year = hist[hist["ds"].dt.year == year]
+    row = {
+        c: t.get(c)
+        for c in (
+            "code",
+            "kind",
+            "indicator",
+            "area",
+            "year",
+            "comparison",
+            "value",
+            "value_hi",
+            "source_doc",
+            "demo",
+        )
+    }
+    time_agg = str(meta["time_agg"])
+    row["actual_to_date"] = _agg(this_year["y"].to_numpy(float), time_agg)
+    f = fc[fc["unique_id"] == uid] if len(fc) and model in fc.columns else fc.iloc[0:0]
+    if f.empty:
+        f = pd.DataFrame(columns=["ds", model, f"{model}-lo-{LEVEL}", f"{model}-hi-{LEVEL}"])
+    n_year = PERIODS.get(str(meta["frequency"]), 12)
+    covered = len(this_year) + int((pd.to_datetime(f["ds"]).dt.year == year).sum()) if len(f) else 0
+    if hist.empty or (len(this_year) < n_year and covered < n_year):
+        row.update(projected=np.nan, lo=np.nan, hi=np.nan, p_met=np.nan, status="no_data")
+        return row
+    cmp = str(t["comparison"])
+    first = ">=" if cmp == "range" else cmp
+    res = forecasts.year_end(
+        hist[["ds", "y"]],
+        f,
+        year,
+        time_agg,
+        model=model,
+        target=float(t["value"]),
+        comparison=first,
+        level=(LEVEL,),
+    )
+    p = float(res["p_target"])
+    if cmp == "range" and pd.notna(t.get("value_hi")):
+        above = forecasts.year_end(
+            hist[["ds", "y"]],
+            f,
+            year,
+            time_agg,
+            model=model,
+            target=float(t["value_hi"]),
+            comparison=">",
+            level=(LEVEL,),
+        )
+        p = max(0.0, p - float(above["p_target"]))
+    row.update(
+        projected=res["projection"],
+        lo=res[f"lo-{LEVEL}"],
+        hi=res[f"hi-{LEVEL}"],
+        p_met=p,
+        status=status_of(p),
+    )
+    return row
+
+
+def _agg(values: np.ndarray, time_agg: str) -> float:
+    if len(values) == 0:
+        return float("nan")
+    if time_agg == "sum":
+        return float(values.sum())
+    if time_agg == "mean":
+        return float(values.mean())
+    return float(values[-1])
