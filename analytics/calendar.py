@@ -121,3 +121,8 @@ def cutoff_window(start: dt.date, freq: str) -> tuple[dt.date, dt.date]:
     end_month = pd.Timestamp(period_end(start, freq))
     first = (pd.Timestamp(start) - pd.DateOffset(months=1)).replace(day=15)
     return first.date(), end_month.replace(day=14).date()
+
+
+def report_deadline(start: dt.date, freq: str, deadline_days: int) -> pd.Timestamp:
+    """When a report is due: ``deadline_days`` after its cut-off window ends, at 17:00 (end of day)."""
+    return pd.Timestamp(cutoff_window(start, freq)[1]) + pd.Timedelta(days=deadline_days, hours=17)

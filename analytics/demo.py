@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import paths, store
-from analytics.calendar import cutoff_window, tet_share
+from analytics.calendar import report_deadline, tet_share
 from analytics.catalog import NATION, Catalog, catalog
 
 START = pd.Timestamp("2015-01-01")
@@ -233,10 +233,6 @@ def _route(cat: Catalog) -> dict[tuple[str, str], str]:
     return route
 
 
-def _deadline(period: dt.date, freq: str, regime_days: int) -> pd.Timestamp:
-    return pd.Timestamp(cutoff_window(period, freq)[1]) + pd.Timedelta(days=regime_days, hours=17)
-
-
 def demo_submissions(values: pd.DataFrame, seed: int = 2015) -> tuple[pd.DataFrame, pd.DataFrame]:
     """File the values as the agencies would have: (submissions, observations).
 
@@ -288,7 +284,7 @@ def demo_submissions(values: pd.DataFrame, seed: int = 2015) -> tuple[pd.DataFra
         .sort_values(["agency", "regime", "freq", "period"])
     )
     subs["deadline"] = [
-        _deadline(p, f, int(regimes.loc[r, "deadline_days"]) if r in regimes.index else 4)
+        report_deadline(p, f, int(regimes.loc[r, "deadline_days"]) if r in regimes.index else 4)
         for p, f, r in zip(subs["period"], subs["freq"], subs["regime"], strict=True)
     ]
     late = rng.random(len(subs)) < LATE_SHARE

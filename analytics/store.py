@@ -132,15 +132,19 @@ def writer(publish: bool = True, timeout: float = 600.0) -> Iterator[duckdb.Duck
             con.execute(SCHEMA)
             con.execute("BEGIN TRANSACTION")
             before = _row(con, "SELECT count(*) FROM observations")[0]
+            subs_before = _row(con, "SELECT count(*) FROM submissions")[0]
             try:
                 yield con
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
             after = _row(con, "SELECT count(*) FROM observations")[0]
+            subs_after = _row(con, "SELECT count(*) FROM submissions")[0]
             con.execute("COMMIT")
             if publish and (after != before or not pointer_path().exists()):
                 publish_snapshot(con)
+            elif publish and subs_after != subs_before:
+                publish_submissions(con)  # e.g. a rejected attempt: observations file unchanged
         finally:
             con.close()
 
@@ -227,6 +231,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection) -> Path:
     )
     demo = _row(con, "SELECT count(*) FROM submissions WHERE source = 'demo'")[0] > 0
     os.replace(tmp, final)
+    subs_file = _write_submissions(con, stamp)
     manifest = {
         "file": final.name,
         "rows": int(stats[0]),
@@ -234,22 +239,58 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection) -> Path:
         "max_vintage": stats[2].isoformat() if stats[2] else None,
         "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "demo": bool(demo),
+        "submissions_file": subs_file.name,
     }
+    _write_manifest(manifest)
+    _remove_old_snapshots(keep={final, subs_file})
+    return final
+
+
+def _write_submissions(con: duckdb.DuckDBPyConnection, stamp: str) -> Path:
+    """Write the submissions audit table (every attempt) to a new immutable Parquet file."""
+    final = snapshots_dir() / f"submissions-{stamp}-{os.getpid()}.parquet"
+    tmp = final.with_suffix(".parquet.tmp")
+    con.execute(
+        f"""COPY (SELECT {", ".join(SUBMISSION_COLUMNS)} FROM submissions ORDER BY submission_id)
+            TO '{tmp}' (FORMAT PARQUET, COMPRESSION zstd)"""
+    )
+    os.replace(tmp, final)
+    return final
+
+
+def _write_manifest(manifest: dict[str, Any]) -> None:
     tmp_ptr = pointer_path().with_suffix(f".json.{os.getpid()}.tmp")
     tmp_ptr.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     with open(tmp_ptr, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp_ptr, pointer_path())
-    _remove_old_snapshots(keep=final)
-    return final
 
 
-def _remove_old_snapshots(keep: Path) -> None:
+def publish_submissions(con: duckdb.DuckDBPyConnection) -> Path:
+    """Republish only the submissions audit table; the observations snapshot file stays as it is.
+
+    Used after an attempt that stored no observations (a rejected file), so the briefings' reporting
+    status sees it while the observations readers keep reading the very same bytes.
+    """
+    if not pointer_path().exists():
+        return publish_snapshot(con)
+    manifest = json.loads(pointer_path().read_text(encoding="utf-8"))
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    subs_file = _write_submissions(con, stamp)
+    manifest["submissions_file"] = subs_file.name
+    manifest["published_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    _write_manifest(manifest)
+    _remove_old_snapshots(keep={snapshots_dir() / manifest["file"], subs_file})
+    return subs_file
+
+
+def _remove_old_snapshots(keep: set[Path]) -> None:
     """Delete snapshots no longer current and older than a few minutes (readers may still hold one)."""
     now = time.time()
-    for p in snapshots_dir().glob("snapshot-*.parquet*"):
-        if p != keep and now - p.stat().st_mtime > KEEP_OLD_SNAPSHOTS_S:
-            p.unlink(missing_ok=True)
+    for pattern in ("snapshot-*.parquet*", "submissions-*.parquet*"):
+        for p in snapshots_dir().glob(pattern):
+            if p not in keep and now - p.stat().st_mtime > KEEP_OLD_SNAPSHOTS_S:
+                p.unlink(missing_ok=True)
 
 
 def snapshot_info() -> dict[str, Any]:
@@ -262,6 +303,8 @@ def snapshot_info() -> dict[str, Any]:
             f"no consolidated snapshot in {paths.store_dir()}; run 'nris demo' or submit a report",
         ) from None
     info["path"] = str(snapshots_dir() / info["file"])
+    if info.get("submissions_file"):
+        info["submissions_path"] = str(snapshots_dir() / info["submissions_file"])
     return info
 
 
