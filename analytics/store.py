@@ -77,9 +77,9 @@ CREATE TABLE IF NOT EXISTS observations (
 
 def _row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
     """The single row a query returns (aggregates and nextval always return one)."""
-    row = con.execute(sql, params or []).fetchone()
-    assert row is not None, sql
-    return row
+    rows = con.execute(sql, params or []).fetchall()  # fetchall: leaves no pending result behind
+    assert len(rows) == 1, sql
+    return rows[0]
 
 
 def db_path() -> Path:

@@ -44,3 +44,8 @@ def test_all_indicators(use_store):
 def test_no_store(empty_store):
     with pytest.raises(StoreError, match="nris demo"):
         analytics.load("CPI")
+
+
+def test_rows_come_sorted_by_key(use_store):
+    df = analytics.load(["RETAIL_SALES", "CPI", "EXPORTS"])
+    assert df.equals(df.sort(["indicator", "area", "period", "freq"]))
