@@ -21,7 +21,9 @@ from analytics.catalog import (
     targets,
 )
 from analytics.errors import CatalogError, NrisError, StoreError, UnknownCodeError
+from analytics.ingest import submit
 from analytics.load import load, resolve_areas, resolve_indicators, vintages
+from analytics.reporting import reporting_detail, reporting_status, submission_history, submissions
 from analytics.store import snapshot_info
 from analytics.summary import headline_table, headline_text
 from analytics.transforms import (
@@ -58,10 +60,15 @@ __all__ = [
     "mom",
     "rebase",
     "regimes",
+    "reporting_detail",
+    "reporting_status",
     "resolve_areas",
     "resolve_indicators",
     "snapshot_info",
     "store",
+    "submission_history",
+    "submissions",
+    "submit",
     "targets",
     "to_freq",
     "transforms",
