@@ -44,7 +44,8 @@ def parse_number(text: str, decimal: str | None = None) -> float:
     it, a lone separator followed by exactly three digits ("1.234", "1,234") is read as a thousands
     separator, as agencies write whole numbers.
     """
-    s = str(text).strip().replace("\u00a0", "").replace(" ", "").rstrip("%")
+    s = str(text).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    s = s.replace("\u2212", "-").rstrip("%")  # U+2212, the minus sign typeset documents use
     neg = s.startswith("(") and s.endswith(")")
     s = s.strip("()")
     if not s:

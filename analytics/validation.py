@@ -624,6 +624,7 @@ def validate(
         issues += _add_up(obs, cat, col.get("value"))
         if history is not None and len(history):
             issues += _outliers(obs, history, col.get("value"))
+    issues.sort(key=lambda i: i.severity != "error")  # errors first, each group in file order
     return Checked(agency, regime, period, freq, status, obs, issues)
 
 
