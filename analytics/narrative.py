@@ -98,7 +98,7 @@ def indicator_sentence(
         return f"{name} {when}: chưa có số liệu." if vi else f"{name}, {when}: no data yet."
     if measure == "pct_change":
         v = fmt.percent(value, decimals, lang)
-        return f"{name} {when} đạt {v}." if vi else f"{name} was {v} in {when}."
+        return f"{name} {when}: {v}." if vi else f"{name}, {when}: {v}."
     versus_prev = _PREV.get(freq, _PREV["M"])[0 if vi else 1]
     changes = _join([change_clause(prev, versus_prev, lang), change_clause(yoy, same, lang)], lang)
     if measure == "index":

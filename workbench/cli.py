@@ -15,6 +15,7 @@ from analytics.errors import NrisError
 # Each module defines ``register(subparsers)`` and sets ``func`` on its parsers.
 COMMAND_MODULES = [
     "workbench.cmd_data",
+    "workbench.cmd_runs",
     "workbench.cmd_reporting",
 ]
 

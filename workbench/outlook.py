@@ -248,3 +248,131 @@ def _agg(values: np.ndarray, time_agg: str) -> float:
     if time_agg == "mean":
         return float(values.mean())
     return float(values[-1])
+
+
+# -- one indicator: history, backtest, forecast, year-end against its target --------------------
+def indicator_forecast(
+    indicator: str,
+    area: str = "VN",
+    h: int = 6,
+    models: list[str] | tuple[str, ...] = ("auto", "snaive"),
+    n_windows: int = 2,
+    start: str = "2017-01",
+    level: int = LEVEL,
+    n_jobs: int | None = 1,
+    address: Any = None,
+) -> dict[str, Any]:
+    """Everything the indicator forecast report shows, as frames.
+
+    Returns ``history`` (tidy), ``backtest`` and ``scores`` (forecasts.evaluate), ``forecast``
+    (Nixtla frame with intervals), ``model`` (the best by MASE), ``year_end`` (one row per series
+    with a target this year: projection, interval, P(met), status) and ``meta`` (catalog row).
+    ``area="all"`` forecasts every area reporting the indicator.
+    """
+    import forecasts
+    from analytics.load import load
+
+    cat = catalog()
+    meta = cat.indicator(indicator)
+    areas = None if area == "all" else [area]
+    hist = load(indicator, areas=areas, start=start, frame="pandas")
+    assert isinstance(hist, pd.DataFrame)
+    if hist.empty:
+        raise NrisError(
+            f"Chưa có số liệu {indicator} cho {area}", f"no data for {indicator} in {area}"
+        )
+    y = forecasts.to_nixtla(hist)
+    models = list(models)
+    kw = {
+        "level": (level,),
+        "n_jobs": n_jobs,
+        "address": address,
+        "progress": False,
+        "pool": ("ets", "theta"),
+    }
+    cv = forecasts.backtest(y, h=h, n_windows=n_windows, models=models, **kw)
+    scores = forecasts.evaluate(
+        cv, train_df=y, level=(level,), metrics=("mase", "smape", "coverage")
+    )
+    mase = (
+        scores[scores["metric"] == "mase"][models].iloc[0]
+        if len(scores)
+        else pd.Series(dtype=float)
+    )
+    best = str(mase.astype(float).idxmin()) if len(mase.dropna()) else models[0]
+    fc = forecasts.forecast(y, h=h, models=models, n_windows=n_windows, **kw)
+    assert isinstance(fc, pd.DataFrame)
+    year = int(pd.Timestamp(hist["period"].max()).year)
+    targets = cat.targets[(cat.targets["indicator"] == indicator) & (cat.targets["year"] == year)]
+    rows = []
+    ind = cat.indicators.set_index("code")
+    for t in targets.to_dict("records"):
+        if areas is not None and t["area"] not in areas:
+            continue
+        rows.append(_one(t, ind.loc[indicator], y, fc, best))
+    return {
+        "history": hist,
+        "nixtla": y,
+        "backtest": cv,
+        "scores": scores,
+        "forecast": fc,
+        "model": best,
+        "year_end": pd.DataFrame(rows, columns=COLUMNS),
+        "meta": meta,
+        "level": level,
+    }
+
+
+def show_indicator_forecast(res: dict[str, Any], lang: str = "vi") -> None:
+    """Display :func:`indicator_forecast` in a notebook: narrative, charts, tables."""
+    from IPython.display import Markdown, display
+
+    from analytics import charts, narrative
+
+    meta, vi = res["meta"], lang == "vi"
+    name = str(meta["name_vi"] if vi else meta["name_en"])
+    unit = str(meta["unit_vi"] if vi else meta["unit_en"])
+    display(Markdown(f"# {'Dự báo' if vi else 'Forecast'}: {name}"))
+    model, lv, fc = res["model"], res["level"], res["forecast"]
+    scores = res["scores"].set_index("metric")
+    display(Markdown(("## Đánh giá dự báo quá khứ (backtest)" if vi else "## Backtest") + "\n"))
+    display(scores.round(3))
+    for uid, f in fc.groupby("unique_id"):
+        area = str(uid).split("|", 1)[1]
+        h = res["history"][res["history"]["area"] == area]
+        last = f.iloc[-1]
+        sentence = narrative.forecast_sentence(
+            f"{name} ({area})",
+            h["period"].max(),
+            last["ds"],
+            float(last[model]),
+            last.get(f"{model}-lo-{lv}"),
+            last.get(f"{model}-hi-{lv}"),
+            unit,
+            int(meta["decimals"]),
+            lv,
+            str(meta["frequency"]),
+            lang,
+        )
+        display(Markdown(sentence + (f" *(mô hình: {model})*" if vi else f" *(model: {model})*")))
+        target = res["year_end"][res["year_end"]["area"] == area]
+        goal = float(target["value"].iloc[0]) if len(target) else None
+        display(
+            charts.history(
+                h.tail(60),
+                f,
+                target=goal,
+                model=model,
+                level=lv,
+                title=f"{name} – {area}",
+                y_title=unit,
+            )
+        )
+    if len(res["year_end"]):
+        display(
+            Markdown("## Dự báo cả năm so với mục tiêu" if vi else "## Year end against target")
+        )
+        lines = [
+            narrative.target_sentence(r, name, lang) for r in res["year_end"].to_dict("records")
+        ]
+        display(Markdown("\n".join(f"- {s}" for s in lines)))

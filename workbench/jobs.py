@@ -1,0 +1,229 @@
+"""Job definitions and schedules (``schedules.yml``) and the report periods they run for.
+
+A job names a notebook, the period frequency it reports on, fixed parameters, an optional fan-out
+grid and its timeout/retry policy. A schedule is a cron expression in Asia/Ho_Chi_Minh tied to a
+reporting regime. The file is ``$NRIS_SCHEDULES`` or ``schedules.yml`` at the project root.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from analytics import paths
+from analytics.errors import NrisError, unknown_code
+
+TIMEZONE = "Asia/Ho_Chi_Minh"
+FREQS = ("M", "Q", "6M", "9M", "A")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One runnable job: a notebook, its period frequency, parameters, grid and run policy."""
+
+    name: str
+    notebook: Path
+    freq: str = "M"
+    params: dict[str, Any] = field(default_factory=dict)
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+    timeout: float = 1800.0
+    retries: int = 2
+    backoff: float = 60.0
+
+    def tasks(self, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Parameter sets to run: the fixed params, the extra ones, times every grid point."""
+        base = {**self.params, **(extra or {})}
+        grid = {k: v for k, v in self.grid.items() if k not in (extra or {})}
+        if not grid:
+            return [base]
+        keys = list(grid)
+        return [
+            {**base, **dict(zip(keys, combo, strict=True))}
+            for combo in itertools.product(*(grid[k] for k in keys))
+        ]
+
+    def output_name(self, params: dict[str, Any]) -> str:
+        """File stem of one task's report: the notebook name plus the grid values."""
+        parts = [self.notebook.stem] + [str(params[k]) for k in self.grid if k in params]
+        return "_".join(parts)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A cron trigger for a job (fields: minute hour day month day_of_week)."""
+
+    job: str
+    cron: str
+    regime: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.job}@{self.cron}"
+
+
+def schedules_path() -> Path:
+    """``$NRIS_SCHEDULES`` or ``<root>/schedules.yml``."""
+    env = os.environ.get("NRIS_SCHEDULES")
+    return Path(env).resolve() if env else paths.root() / "schedules.yml"
+
+
+def _read(path: Path | None = None) -> dict[str, Any]:
+    path = path or schedules_path()
+    if not path.exists():
+        raise NrisError(f"Thiếu tệp lịch chạy {path}", f"schedules file missing: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0]
+        raise NrisError(
+            f"{path.name}: lỗi cú pháp YAML ({first})", f"{path.name}: bad YAML ({first})"
+        ) from None
+    return data
+
+
+def _grid_values(key: str, values: Any) -> list[Any]:
+    if values == "provinces":
+        from analytics.catalog import catalog
+
+        return catalog().provinces()["code"].tolist()
+    return list(values) if isinstance(values, list | tuple) else [values]
+
+
+def load_jobs(path: Path | None = None) -> dict[str, JobSpec]:
+    """Every job of the schedules file, validated (notebook exists, frequency known)."""
+    raw = _read(path).get("jobs") or {}
+    jobs = {}
+    for name, spec in raw.items():
+        spec = spec or {}
+        nb = Path(str(spec.get("notebook", "")))
+        nb = nb if nb.is_absolute() else paths.notebooks_dir() / nb
+        freq = str(spec.get("freq", "M"))
+        if freq not in FREQS:
+            raise NrisError(
+                f"Tác vụ {name}: tần suất '{freq}' không hợp lệ ({', '.join(FREQS)})",
+                f"job {name}: unknown freq '{freq}' ({', '.join(FREQS)})",
+            )
+        if not nb.exists():
+            raise NrisError(
+                f"Tác vụ {name}: không thấy sổ {nb}", f"job {name}: notebook {nb} not found"
+            )
+        grid = {k: _grid_values(k, v) for k, v in (spec.get("grid") or {}).items()}
+        jobs[name] = JobSpec(
+            name=name,
+            notebook=nb,
+            freq=freq,
+            params=dict(spec.get("params") or {}),
+            grid=grid,
+            timeout=float(spec.get("timeout", 1800)),
+            retries=int(spec.get("retries", 2)),
+            backoff=float(spec.get("backoff", 60)),
+        )
+    return jobs
+
+
+def get_job(name: str, path: Path | None = None) -> JobSpec:
+    """One job by name; unknown names list the nearest ones."""
+    jobs = load_jobs(path)
+    if name not in jobs:
+        raise unknown_code("tác vụ", "job", name, jobs)
+    return jobs[name]
+
+
+def load_schedules(path: Path | None = None) -> list[Schedule]:
+    """The schedules of the file; each names a known job and a valid 5-field cron expression."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    data = _read(path)
+    jobs = load_jobs(path)
+    out = []
+    for item in data.get("schedules") or []:
+        s = Schedule(
+            job=str(item["job"]),
+            cron=str(item["cron"]),
+            regime=str(item.get("regime", "")),
+            params=dict(item.get("params") or {}),
+        )
+        if s.job not in jobs:
+            raise unknown_code("tác vụ", "job", s.job, jobs)
+        try:
+            CronTrigger.from_crontab(s.cron, timezone=TIMEZONE)
+        except ValueError as exc:
+            raise NrisError(
+                f"Lịch '{s.cron}' của {s.job} không hợp lệ: {exc}",
+                f"bad cron '{s.cron}' for {s.job}: {exc}",
+            ) from None
+        out.append(s)
+    return out
+
+
+# -- periods ----------------------------------------------------------------------------------
+def period_key(start: dt.date, freq: str) -> str:
+    """Folder name of a report period: 2026-10, 2026-Q3, 2026-6M, 2026-9M, 2026."""
+    q = (start.month - 1) // 3 + 1
+    return {
+        "M": f"{start:%Y-%m}",
+        "Q": f"{start.year}-Q{q}",
+        "6M": f"{start.year}-6M",
+        "9M": f"{start.year}-9M",
+        "A": f"{start.year}",
+    }[freq]
+
+
+def parse_period(text: str, freq: str) -> dt.date:
+    """Start date of ``text`` read for a job of frequency ``freq`` ("2026-10", "2026-Q3", "2026")."""
+    t = str(text).strip().upper()
+    try:
+        if freq in ("6M", "9M", "A"):
+            return dt.date(int(t[:4]), 1, 1)
+        if "-Q" in t:
+            year, q = t.split("-Q")
+            start = dt.date(int(year), 3 * int(q) - 2, 1)
+        else:
+            ts = pd.Timestamp(t)
+            start = dt.date(ts.year, ts.month, 1)
+    except (ValueError, TypeError):
+        raise NrisError(
+            f"Kỳ báo cáo '{text}' không hợp lệ (vd. 2026-10, 2026-Q3, 2026)",
+            f"bad period '{text}' (e.g. 2026-10, 2026-Q3, 2026)",
+        ) from None
+    if freq == "Q":
+        start = dt.date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
+    return start
+
+
+def closed_period(when: dt.datetime | dt.date, freq: str) -> dt.date:
+    """The period whose cut-off window (15th to 14th) has closed by ``when``: what a run fired
+    at ``when`` reports on (20 Oct -> October; 10 Oct -> September; 22 Sep -> 9 months)."""
+    d = when.date() if isinstance(when, dt.datetime) else when
+    month = pd.Timestamp(d.year, d.month, 1)
+    if d.day < 15:
+        month -= pd.DateOffset(months=1)
+    ends = {"M": tuple(range(1, 13)), "Q": (3, 6, 9, 12), "6M": (6,), "9M": (9,), "A": (12,)}[freq]
+    while month.month not in ends:
+        month -= pd.DateOffset(months=1)
+    span = {"M": 1, "Q": 3, "6M": 6, "9M": 9, "A": 12}[freq]
+    start = month - pd.DateOffset(months=span - 1)
+    return dt.date(start.year, start.month, 1)
+
+
+def latest_period(freq: str) -> dt.date:
+    """The latest period of ``freq`` fully covered by the published snapshot's data."""
+    import polars as pl
+
+    from analytics.store import snapshot_info
+
+    info = snapshot_info()
+    frame = pl.scan_parquet(info["path"]).filter(pl.col("freq") == "M", pl.col("area") == "VN")
+    last = frame.select(pl.col("period").max()).collect().item()
+    if last is None:
+        raise NrisError("Kho dữ liệu chưa có số liệu tháng", "the store has no monthly data")
+    d = pd.Timestamp(last) + pd.offsets.MonthEnd(0)  # last day of the latest month
+    return closed_period(d.date(), freq)
