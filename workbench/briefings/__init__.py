@@ -1,0 +1,54 @@
+"""Voilà briefings for leaders: thin notebooks call these functions, which return ready pages.
+
+    from workbench import briefings
+    briefings.overview(lang="vi")     # headline cards and the targets panel
+    briefings.indicator(code="EXPORTS")
+    briefings.provinces(code="RETAIL_SALES")
+    briefings.reporting()
+
+Each page has a Vietnamese/English switch, the data's as-of time, a demo-data banner when the
+snapshot holds demo data, and picks up new snapshots without a server restart. Importing this package
+loads nothing heavy; each page module is imported when its function is called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def overview(lang: str = "vi", area: str = "VN") -> Any:
+    """The national overview page (headline cards, targets)."""
+    from workbench.briefings.overview import overview as page
+
+    return page(lang=lang, area=area)
+
+
+def indicator(lang: str = "vi", code: str = "EXPORTS", area: str = "VN", transform: str = "level") -> Any:
+    """The indicator drill-down page."""
+    from workbench.briefings.indicator import indicator as page
+
+    return page(lang=lang, code=code, area=area, transform=transform)
+
+
+def provinces(lang: str = "vi", code: str = "RETAIL_SALES", transform: str = "yoy", province: str = "01") -> Any:
+    """The provinces page (map, ranking, regions, one province's series)."""
+    from workbench.briefings.provinces import provinces as page
+
+    return page(lang=lang, code=code, transform=transform, province=province)
+
+
+def reporting(lang: str = "vi", period: str | None = None) -> Any:
+    """The reporting status page (who has reported for the current period)."""
+    from workbench.briefings.reporting import reporting as page
+
+    return page(lang=lang, period=period)
+
+
+def setup() -> None:
+    """Prepare a kernel for a briefing: offline Altair rendering for any chart shown directly."""
+    import altair as alt
+
+    alt.renderers.enable("html", template="inline")
+
+
+__all__ = ["indicator", "overview", "provinces", "reporting", "setup"]

@@ -1,0 +1,96 @@
+"""UI labels of the briefings in Vietnamese (default) and English."""
+
+from __future__ import annotations
+
+LANGS = ("vi", "en")
+
+LABELS: dict[str, tuple[str, str]] = {
+    "overview": ("Tổng quan kinh tế - xã hội", "Socio-economic overview"),
+    "indicator": ("Phân tích chỉ tiêu", "Indicator drill-down"),
+    "provinces": ("Các tỉnh, thành phố", "Provinces"),
+    "reporting": ("Tình hình gửi báo cáo", "Reporting status"),
+    "demo": (
+        "DỮ LIỆU MẪU — số liệu minh họa, không phải số liệu thống kê chính thức",
+        "DEMO DATA — illustrative figures, not official statistics",
+    ),
+    "as_of": ("Số liệu đến", "Data as of"),
+    "published": ("cập nhật lúc", "published"),
+    "refresh": ("Cập nhật", "Refresh"),
+    "refreshed": ("Đã cập nhật số liệu mới", "New data loaded"),
+    "no_data": ("Chưa có số liệu", "No data yet"),
+    "error": ("Không hiển thị được phần này", "This part could not be shown"),
+    "vs_prev": ("so với kỳ trước", "vs previous period"),
+    "vs_last_year": ("so với cùng kỳ", "year on year"),
+    "ytd": ("lũy kế từ đầu năm", "year to date"),
+    "targets": ("Mục tiêu Quốc hội giao năm", "National Assembly targets for"),
+    "target": ("Mục tiêu", "Target"),
+    "actual": ("Thực hiện đến nay", "Actual to date"),
+    "projection": ("Dự báo cả năm", "Year-end projection"),
+    "p_met": ("Khả năng đạt", "P(met)"),
+    "status": ("Đánh giá", "Status"),
+    "on_track": ("Đạt", "On track"),
+    "at_risk": ("Có nguy cơ", "At risk"),
+    "off_track": ("Khó đạt", "Off track"),
+    "no_outlook": (
+        "Chưa có dự báo khả năng đạt mục tiêu; hiển thị số thực hiện đến nay",
+        "Target outlook not available yet; showing the actual to date",
+    ),
+    "domain": ("Lĩnh vực", "Domain"),
+    "indicator_w": ("Chỉ tiêu", "Indicator"),
+    "area": ("Địa bàn", "Area"),
+    "transform": ("Cách tính", "Measure"),
+    "level": ("Giá trị", "Level"),
+    "mom": ("So với kỳ trước (%)", "vs previous period (%)"),
+    "yoy": ("So với cùng kỳ (%)", "year on year (%)"),
+    "ytd_t": ("Lũy kế từ đầu năm", "Year to date"),
+    "history": ("Thực tế", "Actual"),
+    "forecast": ("Dự báo", "Forecast"),
+    "interval": ("Khoảng dự báo 80%", "80% forecast interval"),
+    "revised": ("Đã điều chỉnh", "Revised"),
+    "period": ("Kỳ", "Period"),
+    "value": ("Giá trị", "Value"),
+    "unit": ("Đơn vị", "Unit"),
+    "vintages": ("Số lần báo cáo", "Vintages"),
+    "download_csv": ("Tải CSV", "Download CSV"),
+    "download_xlsx": ("Tải Excel", "Download Excel"),
+    "province": ("Tỉnh, thành phố", "Province"),
+    "region": ("Vùng", "Region"),
+    "rank": ("Hạng", "Rank"),
+    "map": ("Bản đồ", "Map"),
+    "ranking": ("Xếp hạng", "Ranking"),
+    "regions": ("Các vùng kinh tế - xã hội", "Socio-economic regions"),
+    "national": ("Cả nước", "Nationwide"),
+    "no_region_sum": (
+        "Chỉ tiêu này không cộng được theo vùng",
+        "This indicator cannot be added up by region",
+    ),
+    "regime": ("Chế độ báo cáo", "Reporting regime"),
+    "expected": ("Phải gửi", "Expected"),
+    "received": ("Đã nhận", "Received"),
+    "on_time": ("Đúng hạn", "On time"),
+    "late": ("Muộn", "Late"),
+    "missing": ("Chưa gửi", "Missing"),
+    "rate": ("Tỷ lệ", "Rate"),
+    "on_time_rate": ("Tỷ lệ đúng hạn", "On-time rate"),
+    "received_rate": ("Tỷ lệ đã nhận", "Reporting rate"),
+    "no_status": (
+        "Chưa có chức năng thống kê tình hình gửi báo cáo",
+        "Reporting status is not available yet",
+    ),
+    "reports": ("báo cáo", "reports"),
+    "agency": ("Cơ quan", "Agency"),
+    "missing_list": ("Cơ quan chưa gửi báo cáo", "Agencies that have not reported"),
+    "all_regimes": ("Tất cả chế độ", "All regimes"),
+    "narrative": ("Nhận định", "Summary"),
+    "choose_province": ("Chọn tỉnh để xem diễn biến", "Choose a province to see its series"),
+    "quarterly": ("Chỉ tiêu quý", "Quarterly indicators"),
+    "monthly": ("Chỉ tiêu tháng", "Monthly indicators"),
+}
+
+
+def t(key: str, lang: str = "vi") -> str:
+    """The label ``key`` in ``lang`` (unknown keys come back as they are)."""
+    pair = LABELS.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "vi" else pair[1]

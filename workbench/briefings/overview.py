@@ -1,0 +1,169 @@
+"""National overview: headline cards and the targets panel."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+
+from analytics import calendar, fmt
+from analytics.catalog import catalog
+from workbench.briefings import charts, data
+from workbench.briefings.i18n import t
+from workbench.briefings.page import Briefing, svg_html, table_html
+
+CMP = {">=": "≥", "<=": "≤"}
+
+
+def _good(direction: str, change: float | None) -> str:
+    if change is None or not np.isfinite(change) or direction not in ("up", "down"):
+        return charts.NEUTRAL
+    if round(change, 1) == 0:
+        return charts.NEUTRAL
+    return charts.GOOD if (change > 0) == (direction == "up") else charts.BAD
+
+
+def card_html(row: pd.Series, lang: str) -> str:
+    """One headline card: name, period, value, changes, sparkline, coloured by the good direction."""
+    dec = int(row["decimals"])
+    name = row["name_vi"] if lang == "vi" else row["name_en"]
+    unit = data.unit(row["indicator"], lang)
+    spark = row["spark"]
+    label = calendar.period_label(pd.Timestamp(row["period"]).date(), row["freq"], lang)
+    lines = []
+    if row["measure"] == "pct_change":
+        prev = spark["value"].iloc[-2] if spark is not None and len(spark) > 1 else np.nan
+        delta = float(row["value"] - prev)
+        color = _good(row["direction"], delta)
+        pts = "điểm %" if lang == "vi" else "pct points"
+        sign = "+" if delta > 0 else ""
+        lines.append(f"{sign}{fmt.number(delta, 2, lang)} {pts} {t('vs_prev', lang)}")
+    else:
+        color = _good(row["direction"], row["yoy"])
+        lines.append(f"{fmt.change(row['mom'], 1, lang)} {t('vs_prev', lang)}")
+        lines.append(f"{fmt.change(row['yoy'], 1, lang)} {t('vs_last_year', lang)}")
+        if row["measure"] == "flow" and np.isfinite(row["ytd"]):
+            lines.append(
+                f"{t('ytd', lang)}: {fmt.number(row['ytd'], dec, lang)} "
+                f"({fmt.change(row['ytd_yoy'], 1, lang)})"
+            )
+    svg = ""
+    if spark is not None and len(spark) > 1:
+        svg = charts.sparkline_svg(list(spark["value"]), color)
+    chg = "".join(f'<div class="chg">{html.escape(s)}</div>' for s in lines)
+    return (
+        f'<div class="nris-card" style="--c:{color}" data-indicator="{row["indicator"]}">'
+        f'<div class="name">{html.escape(name)} — {html.escape(label)}</div>'
+        f'<div><span class="value">{fmt.number(row["value"], dec, lang)}</span> '
+        f'<span class="unit">{html.escape(unit)}</span></div>{chg}'
+        f'<div class="nris-chart nris-spark">{svg}</div></div>'
+    )
+
+
+def _target_text(r: pd.Series, lang: str) -> str:
+    dec = int(catalog().indicator(r["indicator"])["decimals"])
+    if r["comparison"] == "range":
+        return f"{fmt.number(r['value'], dec, lang)}–{fmt.number(r['value_hi'], dec, lang)}"
+    return f"{CMP.get(r['comparison'], r['comparison'])} {fmt.number(r['value'], dec, lang)}"
+
+
+def targets_panel(year: int, area: str, lang: str) -> list[widgets.Widget]:
+    """Targets table (actual, projection with interval, P(met), status) and bullet chart."""
+    df, has_outlook = data.target_outlook(year, area)
+    head = f"{t('targets', lang)} {year}" if area == "VN" else f"{t('target', lang)} {year}"
+    out: list[widgets.Widget] = [widgets.HTML(f"<h3>{html.escape(head)}</h3>")]
+    if df.empty:
+        out.append(widgets.HTML(f'<div class="nris-note">{t("no_data", lang)}</div>'))
+        return out
+    if not has_outlook:
+        out.append(widgets.HTML(f'<div class="nris-note">{t("no_outlook", lang)}</div>'))
+    rows = []
+    for _, r in df.iterrows():
+        dec = int(catalog().indicator(r["indicator"])["decimals"])
+        status = r["status"] if r["status"] in charts.STATUS_COLORS else None
+        badge = (
+            f'<span class="nris-status" style="background:{charts.STATUS_COLORS[status]}">'
+            f"{t(status, lang)}</span>"
+            if status
+            else "–"
+        )
+        proj = "–"
+        if np.isfinite(r["projected"]):
+            proj = (
+                f"{fmt.number(r['projected'], dec, lang)} "
+                f"({fmt.number(r['lo'], dec, lang)} – {fmt.number(r['hi'], dec, lang)})"
+            )
+        rows.append(
+            {
+                t("indicator_w", lang): data.name(r["indicator"], lang),
+                t("target", lang): _target_text(r, lang),
+                t("actual", lang): fmt.number(r["actual_to_date"], dec, lang),
+                t("projection", lang): proj,
+                t("p_met", lang): fmt.percent(100 * r["p_met"], 0, lang)
+                if np.isfinite(r["p_met"])
+                else "–",
+                t("status", lang): badge,
+            }
+        )
+    table = pd.DataFrame(rows)
+    out.append(widgets.HTML(table_html(table, numeric=(t("actual", lang), t("p_met", lang)))))
+    chart_df = df[np.isfinite(df["projected"].astype(float))].copy()
+    if not chart_df.empty:
+        chart_df["name"] = [data.name(c, lang) for c in chart_df["indicator"]]
+        chart_df["target"] = chart_df["value"]
+        chart_df["status_label"] = [t(s, lang) for s in chart_df["status"]]
+        labels = {s: t(s, lang) for s in charts.STATUS_COLORS} | {"status": t("status", lang)}
+        out.append(widgets.HTML(svg_html(charts.target_bullets(chart_df, labels))))
+    return out
+
+
+class Overview(Briefing):
+    """Headline cards for an area (the nation by default) and its targets."""
+
+    key = "overview"
+
+    def __init__(self, lang: str = "vi", area: str = "VN", poll: float | None = None) -> None:
+        self._area = area
+        super().__init__(lang=lang, poll=poll)
+
+    def controls(self) -> list[widgets.Widget]:
+        self.area = widgets.Dropdown(layout=widgets.Layout(width="360px"))
+        self.area.add_class("nris-area")
+        self.area.observe(self.on_change, names="value")
+        return [self.area]
+
+    def relabel(self) -> None:
+        cat = catalog()
+        col = "name_vi" if self.lang == "vi" else "name_en"
+        prov = cat.provinces().sort_values(col)
+        current = self.area.value or self._area
+        self.area.options = [(t("national", self.lang), "VN")] + list(
+            zip(prov[col], prov["code"], strict=True)
+        )
+        self.area.value = current
+        self.area.description = t("area", self.lang)
+
+    def draw(self) -> list[widgets.Widget]:
+        lang, area = self.lang, self.area.value
+        tab = data.headline(area)
+        if tab.empty:
+            return [widgets.HTML(f'<div class="nris-note">{t("no_data", lang)}</div>')]
+        out: list[widgets.Widget] = []
+        for freq, key in (("M", "monthly"), ("Q", "quarterly")):
+            part = tab[tab["freq"] == freq]
+            if part.empty:
+                continue
+            cards = "".join(card_html(r, lang) for _, r in part.iterrows())
+            out.append(
+                widgets.HTML(f"<h3>{t(key, lang)}</h3><div class='nris-cards'>{cards}</div>")
+            )
+        year = pd.Timestamp(tab["period"].max()).year
+        out += targets_panel(year, area, lang)
+        return out
+
+
+def overview(lang: str = "vi", area: str = "VN") -> widgets.Widget:
+    """The national overview page as a widget (display it in a Voilà notebook)."""
+    return Overview(lang=lang, area=area).widget

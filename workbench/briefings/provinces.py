@@ -1,0 +1,174 @@
+"""Provinces: a map of the 34 provinces coloured by an indicator, ranking, regions, one province."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+import polars as pl
+
+import analytics
+from analytics import calendar, fmt
+from analytics.catalog import catalog
+from workbench.briefings import charts, data, geo
+from workbench.briefings.i18n import t
+from workbench.briefings.page import Briefing, download_links, svg_html, table_html
+
+SHORT = {"Thành phố ": "", "Ho Chi Minh City": "HCMC"}
+
+
+def _short(name: str) -> str:
+    for k, v in SHORT.items():
+        name = name.replace(k, v)
+    return name
+
+
+class Provinces(Briefing):
+    """Map (boundaries or bubbles), ranking table, regions, and the chosen province's series."""
+
+    key = "provinces"
+
+    def __init__(self, lang: str = "vi", indicator: str = "RETAIL_SALES", transform: str = "yoy",
+                 province: str = "01", poll: float | None = None) -> None:
+        self._start = (indicator, transform, province)
+        super().__init__(lang=lang, poll=poll)
+
+    def controls(self) -> list[widgets.Widget]:
+        code, transform, province = self._start
+        self.indicator = widgets.Dropdown(options=[(code, code)], value=code,
+                                          layout=widgets.Layout(width="440px"))
+        self.transform = widgets.Dropdown(options=[(transform, transform)], value=transform)
+        self.province = widgets.Dropdown(options=[(province, province)], value=province)
+        for w, cls in ((self.indicator, "indicator"), (self.transform, "transform"),
+                       (self.province, "province")):
+            w.add_class(f"nris-{cls}")
+            w.style = {"description_width": "initial"}
+            w.observe(self._on_control, names="value")
+        return [self.indicator, self.transform, self.province]
+
+    def _options(self) -> None:
+        lang, cat = self.lang, catalog()
+        col = "name_vi" if lang == "vi" else "name_en"
+        ind = cat.indicators[cat.indicators["levels"].str.contains("province")]
+        code = self.indicator.value
+        self.indicator.options = list(zip(ind[col], ind["code"], strict=True))
+        self.indicator.value = code if code in set(ind["code"]) else ind["code"].iloc[0]
+        tr = data.transforms_for(self.indicator.value)
+        transform = self.transform.value if self.transform.value in tr else tr[0]
+        labels = {"level": "level", "mom": "mom", "yoy": "yoy", "ytd": "ytd_t"}
+        self.transform.options = [(t(labels[x], lang), x) for x in tr]
+        self.transform.value = transform
+        prov = cat.provinces().sort_values(col)
+        province = self.province.value
+        self.province.options = list(zip(prov[col], prov["code"], strict=True))
+        self.province.value = province
+
+    def relabel(self) -> None:
+        self._options()
+        self.indicator.description = t("indicator_w", self.lang)
+        self.transform.description = t("transform", self.lang)
+        self.province.description = t("province", self.lang)
+
+    def _on_control(self, _change: object) -> None:
+        if self._muted:
+            return
+        self._muted = True
+        try:
+            self._options()
+        finally:
+            self._muted = False
+        self.redraw()
+
+    def draw(self) -> list[widgets.Widget]:
+        lang, code, transform = self.lang, self.indicator.value, self.transform.value
+        chosen = self.province.value
+        row = catalog().indicator(code)
+        freq = str(row["frequency"])
+        dec = int(row["decimals"]) if transform == "level" else 1
+        unit = data.unit(code, lang, transform)
+        vals = data.province_values(code, transform).copy()
+        have = vals.dropna(subset=["value"])
+        if have.empty:
+            return [widgets.HTML(f'<div class="nris-note">{t("no_data", lang)}</div>')]
+        vals["name"] = vals["name_vi" if lang == "vi" else "name_en"]
+        vals["short"] = [_short(n) for n in vals["name"]]
+        vals["label"] = [f"{fmt.number(v, dec, lang)} {unit}" for v in vals["value"]]
+        period = pd.Timestamp(have["period"].iloc[0]).date()
+        when = calendar.period_label(period, freq, lang)
+        title = f"{data.name(code, lang)[:70]} — {when}"
+        good_up = row["direction"] != "down"
+        scheme = "greens" if good_up else "oranges"
+        feats = geo.province_features(catalog().provinces())
+        mapped = charts.province_map(vals, feats, title=when, legend=unit, scheme=scheme,
+                                     selected=chosen, lang=lang)
+        ranked = have.assign(name=vals.loc[have.index, "name"],
+                             label=vals.loc[have.index, "label"])
+        ranked = ranked.sort_values("value", ascending=not good_up).reset_index(drop=True)
+        bars = charts.ranking(ranked, t("ranking", lang), unit, chosen)
+        regions = catalog().areas.set_index("code")
+        col = "name_vi" if lang == "vi" else "name_en"
+        table = pd.DataFrame(
+            {
+                t("rank", lang): np.arange(1, len(ranked) + 1),
+                t("province", lang): ranked["name"],
+                t("region", lang): [regions.loc[r, col] for r in ranked["region"]],
+                f"{t('value', lang)} ({unit})": [fmt.number(v, dec, lang) for v in ranked["value"]],
+            }
+        )
+        export = ranked[["area", "name", "region", "period", "value"]].assign(
+            indicator=code, transform=transform, unit=unit
+        )
+        export["period"] = pd.to_datetime(export["period"]).dt.date
+        out: list[widgets.Widget] = [
+            widgets.HTML(f"<h3>{title}</h3>"),
+            widgets.HBox(
+                [widgets.HTML(f'<div class="nris-chart nris-map">{mapped}</div>'),
+                 widgets.HTML(svg_html(bars, "nris-chart nris-ranking"))],
+                layout=widgets.Layout(flex_flow="row wrap", gap="16px"),
+            ),
+            widgets.HTML(f"<h3>{t('choose_province', lang)}: {vals.set_index('area').loc[chosen, 'name']}</h3>"),
+            widgets.HTML(svg_html(self._province_chart(code, transform, chosen, unit),
+                                  "nris-chart nris-province-series")),
+            widgets.HTML(f"<h3>{t('regions', lang)}</h3>"),
+            widgets.HTML(self._regions(code, transform, dec, unit)),
+            widgets.HTML(f"<h3>{t('ranking', lang)}</h3>"),
+            widgets.HTML(download_links(export, f"{code}_provinces_{transform}", lang)),
+            widgets.HTML(table_html(table, numeric=(table.columns[3],))),
+        ]
+        return out
+
+    def _province_chart(self, code: str, transform: str, area: str, unit: str) -> object:
+        lang = self.lang
+        prov = data.series(code, area, transform).assign(name=data.area_name(area, lang))
+        frames = [prov]
+        nat = data.series(code, "VN", transform) if "national" in str(
+            catalog().indicator(code)["levels"]) else None
+        if nat is not None and not nat.empty:
+            frames.append(nat.assign(name=t("national", lang)))
+        df = pd.concat(frames)
+        df = df[df["period"] > df["period"].max() - pd.DateOffset(years=5)]
+        title = f"{data.name(code, lang)[:70]} — {data.area_name(area, lang)}"
+        return charts.province_lines(df[["period", "value", "name"]], title, unit)
+
+    def _regions(self, code: str, transform: str, dec: int, unit: str) -> str:
+        lang = self.lang
+        reg = data.region_values(code, transform)
+        if reg is None or reg.empty:
+            return f'<div class="nris-note">{t("no_region_sum", lang)}</div>'
+        names = catalog().areas.set_index("code")["name_vi" if lang == "vi" else "name_en"]
+        df = pd.DataFrame(
+            {
+                t("region", lang): [names.get(a, a) for a in reg["area"]],
+                f"{t('value', lang)} ({unit})": [fmt.number(v, dec, lang) for v in reg["value"]],
+            }
+        )
+        return table_html(df, numeric=(df.columns[1],))
+
+
+def provinces(lang: str = "vi", code: str = "RETAIL_SALES", transform: str = "yoy",
+              province: str = "01") -> widgets.Widget:
+    """The provinces page as a widget."""
+    return Provinces(lang=lang, indicator=code, transform=transform, province=province).widget
+
+
+__all__ = ["Provinces", "analytics", "pl", "provinces"]
