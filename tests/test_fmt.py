@@ -70,3 +70,25 @@ def test_number_round_trips(value, decimals, lang):
     text = fmt.number(value, decimals, lang)
     parsed = fmt.parse_number(text, decimal="," if lang == "vi" else ".")
     assert math.isclose(parsed, round(value, decimals), rel_tol=1e-12, abs_tol=10**-decimals / 2)
+
+
+@given(
+    st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False),
+    st.sampled_from([1, 2, 4]),
+    st.sampled_from(["vi", "en"]),
+    st.sampled_from(["{}", "{}%", " {} ", "{}\u00a0"]),
+)
+def test_number_round_trips_without_knowing_the_language(value, decimals, lang, wrap):
+    # With 1, 2 or 4 decimals the decimal mark is never ambiguous, so no hint is needed.
+    text = wrap.format(fmt.number(value, decimals, lang))
+    parsed = fmt.parse_number(text)
+    assert math.isclose(parsed, round(value, decimals), rel_tol=1e-12, abs_tol=10**-decimals / 2)
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12), st.sampled_from(["vi", "en"]))
+def test_whole_numbers_and_negative_forms_round_trip(value, lang):
+    text = fmt.number(value, 0, lang)
+    assert fmt.parse_number(text) == value
+    assert fmt.parse_number(text.replace("-", "\u2212")) == value  # typeset minus sign
+    if value > 0:
+        assert fmt.parse_number(f"({text})") == -value  # accountants' negative
