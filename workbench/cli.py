@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "workbench.cmd_data",
     "workbench.cmd_runs",
     "workbench.cmd_reporting",
+    "workbench.cmd_serve",
 ]
 
 

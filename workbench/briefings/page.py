@@ -165,6 +165,7 @@ class Briefing:
         self.widget.add_class("nris-page")
         self.widget.add_class(f"nris-{self.key}")
         self._render_all()
+        _mark_ready(self.key)
         interval = poll_seconds() if poll is None else poll
         if interval > 0:
             threading.Thread(target=self._watch, args=(interval,), daemon=True).start()
@@ -253,6 +254,15 @@ class Briefing:
                 self.refresh()
             except Exception:  # keep watching; the page shows its own errors
                 pass
+
+
+def _mark_ready(key: str) -> None:
+    """Tell a test or benchmark that a (preheated) page finished (``$NRIS_BRIEFING_READY_DIR``)."""
+    folder = os.environ.get("NRIS_BRIEFING_READY_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, f"{key}-{os.getpid()}.ready"), "w") as fh:
+            fh.write(dt.datetime.now().isoformat())
 
 
 def _stamp(value: str | None, local: bool = False) -> str:
