@@ -8,7 +8,7 @@
 Importing this package reads nothing; data is read when a function is called.
 """
 
-from analytics import calendar, demo, fmt, store, transforms
+from analytics import calendar, demo, fmt, harmonize, store, transforms
 from analytics.catalog import (
     Catalog,
     agencies,
@@ -52,6 +52,7 @@ __all__ = [
     "demo",
     "domains",
     "fmt",
+    "harmonize",
     "headline_table",
     "headline_text",
     "indicators",
