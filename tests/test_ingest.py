@@ -9,9 +9,6 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-
-import analytics
-from analytics import ingest, store
 from test_ingest_helpers import (
     AGENCY,
     RECEIVED,
@@ -22,6 +19,9 @@ from test_ingest_helpers import (
     write_csv,
     write_xlsx,
 )
+
+import analytics
+from analytics import ingest, store
 
 
 @pytest.fixture
@@ -75,7 +75,9 @@ def test_revision_adds_a_vintage_and_keeps_the_old_one(store_copy: Path, tmp_pat
     assert first.status == second.status == "accepted"
     assert second.n_revised == 12
     now = analytics.load("RETAIL_SALES", "04", "2022-07", "2022-07", frame="pandas")
-    then = analytics.load("RETAIL_SALES", "04", "2022-07", "2022-07", as_of=RECEIVED, frame="pandas")
+    then = analytics.load(
+        "RETAIL_SALES", "04", "2022-07", "2022-07", as_of=RECEIVED, frame="pandas"
+    )
     assert now["value"].iloc[0] == pytest.approx(old * 1.05)
     assert now["status"].iloc[0] == "revised"
     assert then["value"].iloc[0] == pytest.approx(old)
@@ -94,10 +96,13 @@ def test_csv_encodings_nfd_decimal_comma_blank_rows_and_notes(
     for r in rows:
         r[5] = _vi_text(r[5])  # "1.234,56" as a Vietnamese office writes it
         r[4] = unicodedata.normalize("NFD", str(r[4]))
-    grid = [unicodedata.normalize("NFD", c) if isinstance(c, str) else c for c in grid[0]], *[
-        [unicodedata.normalize("NFD", c) if isinstance(c, str) else c for c in row]
-        for row in grid[1:]
-    ]
+    grid = (
+        [unicodedata.normalize("NFD", c) if isinstance(c, str) else c for c in grid[0]],
+        *[
+            [unicodedata.normalize("NFD", c) if isinstance(c, str) else c for c in row]
+            for row in grid[1:]
+        ],
+    )
     grid = list(grid)
     at = grid.index(next(r for r in grid if r and r[0] == 3))
     grid.insert(at, [])  # a blank row inside the table

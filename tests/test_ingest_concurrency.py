@@ -50,9 +50,7 @@ KILLED = textwrap.dedent(
 def test_eight_processes_submit_at_once(demo_store: Path, tmp_path: Path, monkeypatch) -> None:
     folder = copy_store(demo_store, tmp_path / "store")
     monkeypatch.setenv("NRIS_STORE", str(folder))
-    files = [
-        write_csv(tmp_path / f"UBND_{p}.csv", form_grid(f"UBND_{p}")) for p in PROVINCES
-    ]
+    files = [write_csv(tmp_path / f"UBND_{p}.csv", form_grid(f"UBND_{p}")) for p in PROVINCES]
     rows_before = store.snapshot_info()["rows"]
     env = {**os.environ, "NRIS_STORE": str(folder)}
     # Each process sends its own file and then its neighbour's: every file is raced twice.

@@ -31,7 +31,9 @@ def form_grid(agency: str = AGENCY, regime: str = REGIME, period: str = PERIOD) 
     return grid
 
 
-def write_csv(path: Path, grid: list[list], encoding: str = "utf-8-sig", delimiter: str = ",") -> Path:
+def write_csv(
+    path: Path, grid: list[list], encoding: str = "utf-8-sig", delimiter: str = ","
+) -> Path:
     buf = io.StringIO()
     csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(
         [["" if c is None else c for c in row] for row in grid]

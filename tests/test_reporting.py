@@ -60,7 +60,9 @@ def test_a_rejected_attempt_is_visible_but_does_not_count(
     bad = [row[:] for row in grid]
     next(r for r in bad if len(r) > 6 and r[1] == "CPI")[5] = "x"
     at = dt.datetime(2022, 7, 20, 9)
-    assert analytics.submit(write_csv(tmp_path / "bad.csv", bad), received_at=at).status == "rejected"
+    assert (
+        analytics.submit(write_csv(tmp_path / "bad.csv", bad), received_at=at).status == "rejected"
+    )
     assert analytics.submissions("rejected")["file_name"].tolist() == ["bad.csv"]
     detail = reporting.reporting_detail("2022-07", "BC_KTXH_THANG", as_of="2022-08-01")
     assert detail.set_index("agency").loc["UBND_04", "state"] == "missing"

@@ -27,7 +27,9 @@ def test_province_monthly_form(use_store: Path, tmp_path: Path) -> None:
     prev = analytics.load("CPI", "04", "2022-06", "2022-06", frame="pandas")["value"].iloc[0]
     assert next(r[6] for r in rows if r[1] == "CPI") == pytest.approx(prev)
     (dv,) = ws.data_validations.dataValidation
-    assert dv.type == "decimal" and str(dv.sqref) == f"F{ws.max_row - len(rows) - 1}:F{ws.max_row - 2}"
+    assert (
+        dv.type == "decimal" and str(dv.sqref) == f"F{ws.max_row - len(rows) - 1}:F{ws.max_row - 2}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -45,7 +47,9 @@ def test_filled_forms_read_back(
     for suffix in (".xlsx", ".csv"):
         out = templates.write_template(regime, period, agency, tmp_path / f"f{suffix}")
         _, table = templates.template_frame(regime, period, agency)
-        templates.fill_template(out, {(c, a): 1.5 for c, a in zip(table["code"], table["area"])})
+        templates.fill_template(
+            out, {(c, a): 1.5 for c, a in zip(table["code"], table["area"], strict=True)}
+        )
         checked, _ = check(out, received_at=dt.datetime(2022, 12, 30))
         assert not checked.errors, [i.line("en") for i in checked.errors]
         assert len(checked.obs) == len(table) and set(checked.obs["freq"]) <= obs_freq
