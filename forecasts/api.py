@@ -17,7 +17,7 @@ import pandas as pd
 from forecasts import engine
 from forecasts.frames import _pandas, full_range, future_dates, season_length
 
-AUTO_POOL = ("ets", "theta", "ces")
+AUTO_POOL = ("ets", "theta", "ridge")
 DEFAULT_LEVEL = (80, 95)
 
 
@@ -61,31 +61,46 @@ def prepare(
         Xf_all["ds"] = pd.to_datetime(Xf_all["ds"])
     df = df.copy()
     df["ds"] = pd.to_datetime(df["ds"])
+    df = df.sort_values(["unique_id", "ds"], kind="stable")
+    uids, starts = np.unique(df["unique_id"].to_numpy(), return_index=True)
+    bounds = list(starts[1:]) + [len(df)]
+    ds_all = df["ds"].to_numpy()
+    months_all = pd.DatetimeIndex(ds_all).year * 12 + pd.DatetimeIndex(ds_all).month
+    y_all = pd.to_numeric(df["y"], errors="coerce").to_numpy(dtype=float)
+    X_all = df[exog].to_numpy(dtype=float) if exog else None
     series, dropped = [], []
-    for uid, g in df.sort_values(["unique_id", "ds"]).groupby("unique_id", sort=True):
-        g = g.drop_duplicates("ds", keep="last")
-        notes: list[str] = []
-        y = pd.to_numeric(g["y"], errors="coerce").astype(float)
-        valid = np.flatnonzero(np.isfinite(y.to_numpy()))
-        if len(valid) == 0:
-            dropped.append({"unique_id": uid, "note": "no finite values"})
-            continue
-        g = g.iloc[valid[0] : valid[-1] + 1]
-        m = season or season_length(g["ds"])
-        full = full_range(g["ds"], m)
-        g = g.set_index("ds").reindex(full)
-        n_missing = int(g["y"].isna().sum())
-        if n_missing:
-            g["y"] = g["y"].astype(float).interpolate(method="linear")
-            notes.append(f"filled {n_missing} missing period(s) by linear interpolation")
+    for uid, a, b in zip(uids, starts, bounds, strict=True):
+        y, mi = y_all[a:b], np.asarray(months_all[a:b])
+        m = season or season_length(pd.DatetimeIndex(ds_all[a:b]))
+        step = {12: 1, 4: 3}.get(m, 12)
+        regular = len(y) > 0 and np.all(np.diff(mi) == step) and np.all(np.isfinite(y))
+        if regular:  # fast path: nothing to fill
+            full = pd.DatetimeIndex(ds_all[a:b])
+            X = None if X_all is None else X_all[a:b]
+            notes: list[str] = []
+        else:
+            g = df.iloc[a:b].drop_duplicates("ds", keep="last")
+            notes = []
+            yv = pd.to_numeric(g["y"], errors="coerce").to_numpy(dtype=float)
+            valid = np.flatnonzero(np.isfinite(yv))
+            if len(valid) == 0:
+                dropped.append({"unique_id": uid, "note": "no finite values"})
+                continue
+            g = g.iloc[valid[0] : valid[-1] + 1]
+            full = full_range(g["ds"], m)
+            g = g.set_index("ds").reindex(full)
+            n_missing = int(g["y"].isna().sum())
+            if n_missing:
+                notes.append(f"filled {n_missing} missing period(s) by linear interpolation")
+            y = g["y"].astype(float).interpolate(method="linear").to_numpy(dtype=float)
+            X = None
+            if exog:
+                Xh = g[exog].astype(float).interpolate(method="linear").ffill().bfill().fillna(0.0)
+                X = Xh.to_numpy()
         future = future_dates(full[-1], h, m)
-        X = Xf = None
-        if exog:
-            Xh = g[exog].astype(float).interpolate(method="linear").ffill().bfill().fillna(0.0)
-            X = Xh.to_numpy()
-            Xf = _future_exog(uid, exog, future, Xf_all)
+        Xf = _future_exog(uid, exog, future, Xf_all) if exog else None
         series.append(
-            engine.Series(uid=str(uid), ds=full, y=g["y"].to_numpy(dtype=float), X=X, Xf=Xf,
+            engine.Series(uid=str(uid), ds=full, y=np.asarray(y, dtype=float), X=X, Xf=Xf,
                           season=m, future=future, notes=notes)
         )
     return series, dropped

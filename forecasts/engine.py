@@ -46,7 +46,7 @@ class Job:
     level: tuple[int, ...]
     n_windows: int = 3
     step: int | None = None
-    pool: tuple[str, ...] = ("ets", "theta", "ces")
+    pool: tuple[str, ...] = ("ets", "theta", "ridge")
     combine: str = "inverse"
     mode: str = "forecast"  # or "backtest"
     fitted: bool = False
@@ -246,7 +246,10 @@ def run_chunk(chunk: list[Series], job: Job) -> list[dict[str, Any]]:
     """A worker's task: several series in a row (amortises shipping the job)."""
     _PARAMS.clear()
     _PARAMS.update({name: job.model_params(name) for name, _ in job.params})
-    return [run_series(s, job) for s in chunk]
+    from forecasts.base import one_thread
+
+    with one_thread():
+        return [run_series(s, job) for s in chunk]
 
 
 # -- dispatch -----------------------------------------------------------------------------------

@@ -50,8 +50,7 @@ def evaluate(
     scaled = {"mase", "rmsse", "msis"} & set(metrics)
     if scaled and train_df is None:
         raise ValueError(f"metrics {sorted(scaled)} need train_df (the history)")
-    if "cutoff" not in df.columns:
-        df["cutoff"] = pd.Timestamp(0)
+    keys = ["unique_id", "cutoff"] if "cutoff" in df.columns else ["unique_id"]
     train = None if train_df is None else _pandas(train_df)[["unique_id", "ds", "y"]]
     seasons = _seasons(df, train, season)
     out = []
@@ -77,7 +76,6 @@ def evaluate(
                         w = losses.winkler_score(part, models, level=lv)
                         mae = losses.mae(part, models)
                         mase = losses.mase(part, models, seasonality=m, train_df=tr)
-                        keys = ["unique_id", "cutoff"]
                         mae, mase = mae.set_index(keys), mase.set_index(keys)
                         r = (w.set_index(keys) * mase / mae.replace(0, np.nan)).reset_index()
                     res.append(r.assign(metric=f"{name}_{lv}"))

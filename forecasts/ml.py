@@ -89,6 +89,22 @@ class LagRegression(Forecaster):
 
     # -- the contract -------------------------------------------------------------------------
     def _fit(self, y: np.ndarray, X: np.ndarray | None, index: pd.DatetimeIndex | None) -> None:
+        if self.estimator == "hgb":  # OpenMP threads on ~100 rows only fight for the cores
+            from forecasts.base import one_thread
+
+            with one_thread():
+                return self._fit_impl(y, X)
+        return self._fit_impl(y, X)
+
+    def _predict(self, h: int, X: np.ndarray | None, level: list[int]) -> dict[str, np.ndarray]:
+        if self.estimator == "hgb":
+            from forecasts.base import one_thread
+
+            with one_thread():
+                return self._predict_impl(h, X, level)
+        return self._predict_impl(h, X, level)
+
+    def _fit_impl(self, y: np.ndarray, X: np.ndarray | None) -> None:
         L = self._n_lags()
         if len(y) < L + 8:
             raise ForecastInputError(f"{self.name}: series too short ({len(y)} points, needs {L + 8})")
@@ -112,7 +128,7 @@ class LagRegression(Forecaster):
             except ForecastInputError:
                 pass
 
-    def _predict(self, h: int, X: np.ndarray | None, level: list[int]) -> dict[str, np.ndarray]:
+    def _predict_impl(self, h: int, X: np.ndarray | None, level: list[int]) -> dict[str, np.ndarray]:
         z, n = self.z_, len(self.z_)
         mean = self._recurse(self.reg_, z, self.X_, np.array([n - 1]), h, X)[0] * self.scale_
         out = {"mean": mean}

@@ -1,0 +1,152 @@
+"""M3 accuracy benchmark: "auto" and single models against THETA and NAIVE2 as submitted.
+
+Reads ../shared/data/m3 (relative to the repo; never copied in), forecasts the last NF points of
+every monthly, quarterly and yearly series from the rest, and prints sMAPE and MASE per subset
+(the same forecasts.evaluate code scores the submitted THETA/NAIVE2 forecasts) and the wall time.
+
+    .venv/bin/python benchmarks/m3.py [--subsets monthly quarterly yearly] [--models ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "m3"
+SUBSETS = {
+    "yearly": ("M3_yearly.csv", 1, "A"),
+    "quarterly": ("M3_quarterly.csv", 4, "Q"),
+    "monthly": ("M3_monthly.csv", 12, "M"),
+}
+DEFAULT_MODELS = ("naive", "snaive", "theta", "dotheta", "ets", "ces", "ridge")
+
+
+def load_subset(name: str, limit: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Train and test frames (unique_id, ds, y) and the horizon of one M3 subset."""
+    file, season, _ = SUBSETS[name]
+    raw = pd.read_csv(DATA / file)
+    if limit:
+        raw = raw.iloc[:limit]
+    train, test = [], []
+    step = {12: 1, 4: 3, 1: 12}[season]
+    for _, r in raw.iterrows():
+        n, nf = int(r["N"]), int(r["NF"])
+        y = r[[f"v{i}" for i in range(1, n + 1)]].to_numpy(dtype=float)
+        year = int(r["start_year"]) if int(r["start_year"]) > 1700 else 1990
+        month = 1 + ((int(r["start_period"]) - 1) % season) * step if season > 1 else 1
+        ds = pd.date_range(pd.Timestamp(year, month, 1), periods=n, freq=f"{step}MS")
+        frame = pd.DataFrame({"unique_id": r["series"], "ds": ds, "y": y})
+        train.append(frame.iloc[: n - nf])
+        test.append(frame.iloc[n - nf :])
+    return (
+        pd.concat(train, ignore_index=True),
+        pd.concat(test, ignore_index=True),
+        int(raw["NF"].iloc[0]),
+    )
+
+
+def submitted(test: pd.DataFrame, methods: tuple[str, ...] = ("THETA", "NAIVE2")) -> pd.DataFrame:
+    """The original M3 forecasts of ``methods`` aligned to the test frame."""
+    sub = pd.read_csv(DATA / "M3_original_forecasts.csv")
+    sub = sub[sub["method"].isin(methods) & sub["series"].isin(test["unique_id"].unique())]
+    long = sub.melt(id_vars=["series", "method"], var_name="step", value_name="f").dropna()
+    long["step"] = long["step"].str[1:].astype(int)
+    wide = long.pivot_table(index=["series", "step"], columns="method", values="f").reset_index()
+    t = test.copy()
+    t["step"] = t.groupby("unique_id").cumcount() + 1
+    return t.merge(wide.rename(columns={"series": "unique_id"}), on=["unique_id", "step"]).drop(
+        columns="step"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--subsets", nargs="+", default=["monthly", "quarterly", "yearly"])
+    p.add_argument("--models", nargs="*", default=list(DEFAULT_MODELS))
+    p.add_argument("--pool", nargs="+", default=None)
+    p.add_argument("--combine", default="inverse")
+    p.add_argument("--n-windows", type=int, default=None)
+    p.add_argument("--n-jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--limit", type=int, default=None, help="first N series only (quick runs)")
+    args = p.parse_args(argv)
+    if not DATA.exists():
+        print(f"M3 data not found at {DATA}; skipping the benchmark (nothing to measure).")
+        return 0
+    from forecasts import api, evaluate
+
+    pool = tuple(args.pool) if args.pool else api.AUTO_POOL
+    print(
+        f"M3 benchmark: {os.cpu_count()} cores, n_jobs={args.n_jobs}, auto pool={pool}, "
+        f"combine={args.combine}"
+    )
+    rows = []
+    for name in args.subsets:
+        train, test, h = load_subset(name, args.limit)
+        anchors = submitted(test)
+        n_series = train["unique_id"].nunique()
+        runs: list[tuple[str, pd.DataFrame, float]] = []
+        nw = args.n_windows or (3 if name == "monthly" else 2)
+        for model in ["auto", *args.models]:
+            t0 = time.perf_counter()
+            fc = api.forecast(
+                train,
+                h,
+                models=[model],
+                level=(80,),
+                pool=pool,
+                n_windows=nw,
+                combine=args.combine,
+                n_jobs=args.n_jobs,
+                progress=False,
+            )
+            runs.append((model, fc, time.perf_counter() - t0))
+        merged = anchors
+        for model, fc, _ in runs:
+            merged = merged.merge(
+                fc[["unique_id", "ds", model, f"{model}-lo-80", f"{model}-hi-80"]],
+                on=["unique_id", "ds"],
+                how="left",
+            )
+        cols = ["THETA", "NAIVE2", *[m for m, _, _ in runs]]
+        scores = evaluate(merged, train, models=cols, metrics=("smape", "mase"), agg=True)
+        cover = evaluate(
+            merged,
+            train,
+            models=[m for m, _, _ in runs],
+            metrics=("coverage",),
+            level=(80,),
+            agg=True,
+        )
+        sc = scores.set_index("metric")
+        times = {m: t for m, _, t in runs}
+        for c in cols:
+            rows.append(
+                {
+                    "subset": name,
+                    "series": n_series,
+                    "h": h,
+                    "method": c,
+                    "sMAPE": sc.loc["smape", c],
+                    "MASE": sc.loc["mase", c],
+                    "cov80": cover.set_index("metric").loc["coverage_80", c]
+                    if c in times
+                    else np.nan,
+                    "seconds": times.get(c, np.nan),
+                }
+            )
+    table = pd.DataFrame(rows)
+    with pd.option_context("display.width", 120, "display.max_rows", 200):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
