@@ -74,6 +74,7 @@ def voila_argv(opts: ServeOptions, token: str) -> list[str]:
         f"--port={opts.port}",
         f"--Voila.ip={opts.ip}",
         f"--Voila.token={token}",
+        "--VoilaConfiguration.template=nris",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.strip_sources=True",
         f"--VoilaConfiguration.preheat_kernel={opts.preheat}",
@@ -95,6 +96,9 @@ def kernel_env(opts: ServeOptions) -> dict[str, str]:
                 f"Không có tệp ranh giới tỉnh {path}", f"no province boundaries file at {path}"
             )
         env["NRIS_BOUNDARIES"] = str(path)
+    # Our template (the lab one without its Font Awesome CDN links) is found through JUPYTER_PATH.
+    data_dir = str(Path(__file__).resolve().parent / "briefings")
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (data_dir, env.get("JUPYTER_PATH")) if p)
     env.update(opts.extra_env)
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env

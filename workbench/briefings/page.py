@@ -138,7 +138,7 @@ class Briefing:
             style={"button_width": "96px"},
         )
         self.lang_switch.add_class("nris-lang")
-        self.refresh_button = widgets.Button(icon="refresh")
+        self.refresh_button = widgets.Button(layout=widgets.Layout(width="auto"))
         self.refresh_button.add_class("nris-refresh")
         self.lang_switch.observe(self._on_lang, names="value")
         self.refresh_button.on_click(lambda _b: self.refresh(force=True))
@@ -186,7 +186,7 @@ class Briefing:
     def _header(self) -> None:
         lang = self.lang
         self.title.value = f'<div class="nris-title">{html.escape(t(self.key, lang))}</div>'
-        self.refresh_button.description = t("refresh", lang)
+        self.refresh_button.description = "⟳ " + t("refresh", lang)
         try:
             info = store.snapshot_info()
         except NrisError as exc:

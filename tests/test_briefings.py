@@ -1,0 +1,319 @@
+"""Briefings for leaders: page logic in-process, then the real thing in Voilà and headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from analytics import paths
+from workbench import serve
+from workbench.briefings import geo
+
+SHARED_TOPO = Path(__file__).resolve().parents[2] / "shared/data/geo/vn34_provinces_2025.topojson"
+PAGES = {
+    "1_tong_quan.ipynb": "overview",
+    "2_chi_tieu.ipynb": "indicator",
+    "3_tinh_thanh.ipynb": "provinces",
+    "4_tinh_hinh_bao_cao.ipynb": "reporting",
+}
+
+
+# -- boundaries -------------------------------------------------------------------------------------
+def test_province_names_normalize_across_sources() -> None:
+    assert geo.normalize_name("TP HCM") == geo.normalize_name("Thành phố Hồ Chí Minh")
+    assert geo.normalize_name("Khánh Hoà") == geo.normalize_name("Khánh Hòa")
+    assert geo.normalize_name("TP Đà Nẵng") == "da nang"
+
+
+def test_topojson_decodes_shared_arcs_and_drops_degenerate_rings() -> None:
+    topo = {
+        "type": "Topology",
+        "transform": {"scale": [1, 1], "translate": [100, 10]},
+        "arcs": [[[0, 0], [1, 0], [0, 1]], [[1, 1], [-1, 0], [0, -1]], [[5, 5], [0, 0]]],
+        "objects": {
+            "p": {
+                "type": "GeometryCollection",
+                "geometries": [
+                    {"type": "Polygon", "arcs": [[0, 1]], "properties": {"name": "Hà Nội"}},
+                    {"type": "Polygon", "arcs": [[2]], "properties": {"name": "speck"}},
+                ],
+            }
+        },
+    }
+    feats = geo.topo_to_features(topo)
+    assert len(feats) == 1
+    ring = feats[0]["geometry"]["coordinates"][0]
+    assert ring[0] == ring[-1] == [100.0, 10.0]
+    assert [101.0, 11.0] in ring
+
+
+@pytest.mark.skipif(not SHARED_TOPO.exists(), reason="shared boundaries file not present")
+def test_every_province_matches_a_boundary(monkeypatch: pytest.MonkeyPatch) -> None:
+    import analytics
+
+    monkeypatch.setenv("NRIS_BOUNDARIES", str(SHARED_TOPO))
+    provinces = analytics.catalog().provinces()
+    feats = geo.province_features(provinces)
+    assert feats is not None
+    assert sorted(f["properties"]["area"] for f in feats) == sorted(provinces["code"])
+    monkeypatch.delenv("NRIS_BOUNDARIES")
+    assert geo.province_features(provinces) is None
+
+
+# -- serving options --------------------------------------------------------------------------------
+def test_voila_command_is_hardened() -> None:
+    opts = serve.ServeOptions(port=9999, pool_size=2)
+    argv = serve.voila_argv(opts, serve.resolve_token(opts))
+    text = " ".join(argv)
+    assert str(serve.briefings_dir()) in argv
+    for flag in (
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.preheat_kernel=True",
+        "--VoilaConfiguration.default_pool_size=2",
+        "--MappingKernelManager.cull_idle_timeout=",
+        "--VoilaConfiguration.template=nris",
+    ):
+        assert flag in text
+    assert "--Voila.token=" in argv  # loopback: no token needed
+
+
+def test_token_required_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NRIS_SERVE_TOKEN", raising=False)
+    assert serve.resolve_token(serve.ServeOptions(ip="127.0.0.1")) == ""
+    generated = serve.resolve_token(serve.ServeOptions(ip="0.0.0.0"))
+    assert len(generated) >= 24
+    assert serve.resolve_token(serve.ServeOptions(ip="10.0.0.5", token="x" * 20)) == "x" * 20
+    from analytics.errors import NrisError
+
+    with pytest.raises(NrisError):
+        serve.resolve_token(serve.ServeOptions(ip="0.0.0.0", token="short"))
+
+
+def test_serve_cli_refuses_bad_input_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from workbench.cli import main
+
+    assert main(["serve", "--port", "70000"]) == 2
+    assert main(["serve", "--boundaries", "/nonexistent/vn.topojson"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(" | " in line and "Traceback" not in line for line in err)
+
+
+# -- pages in-process -------------------------------------------------------------------------------
+def _svgs(widget: object) -> list[str]:
+    import ipywidgets as w
+
+    out: list[str] = []
+    if isinstance(widget, w.HTML) and "<svg" in widget.value:
+        out.append(widget.value)
+    for child in getattr(widget, "children", ()):
+        out += _svgs(child)
+    return out
+
+
+def _text(widget: object) -> str:
+    parts = [str(getattr(widget, "value", "")), str(getattr(widget, "description", ""))]
+    return " ".join(parts + [_text(c) for c in getattr(widget, "children", ())])
+
+
+def test_indicator_page_reacts_to_widgets_and_language(use_store: Path) -> None:
+    from workbench.briefings.indicator import Indicator
+
+    page = Indicator(poll=0, indicator="RETAIL_SALES")
+    first = _svgs(page.body)
+    assert first and "mark-line" in first[0]
+    assert "DỮ LIỆU MẪU" in page.banner.value and "Số liệu đến" in page.asof.value
+    page.transform.value = "yoy"
+    assert _svgs(page.body)[0] != first[0]
+    page.area.value = "79"
+    assert "Hồ Chí Minh" in _text(page.body)
+    page.lang_switch.value = "en"
+    assert "Data as of" in page.asof.value and "DEMO DATA" in page.banner.value
+    assert "Retail sales" in _text(page.body) and page.transform.value == "yoy"
+    links = [v for v in _text(page.body).split('"') if v.startswith("data:")]
+    assert any(v.startswith("data:text/csv") for v in links)
+    assert any("spreadsheetml" in v for v in links)
+
+
+def test_provinces_page_map_falls_back_to_bubbles(use_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.briefings.provinces import Provinces
+
+    monkeypatch.delenv("NRIS_BOUNDARIES", raising=False)
+    page = Provinces(poll=0)
+    svgs = _svgs(page.body)
+    bubbles = [s for s in svgs if "nris-map-svg" in s]
+    assert bubbles and bubbles[0].count("<circle") == 34
+    page.province.value = "79"
+    assert 'data-area="79" cx' in _svgs(page.body)[0] and "#ff6f00" in _svgs(page.body)[0]
+
+
+def test_page_picks_up_a_new_snapshot(demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.briefings.reporting import Reporting
+
+    store = tmp_path / "store"
+    shutil.copytree(demo_store, store)
+    monkeypatch.setenv("NRIS_STORE", str(store))
+    page = Reporting(poll=0)
+    assert _svgs(page.body), _text(page.body)[:300]
+    assert page.refresh() is False  # nothing new
+    pointer = store / "current.json"
+    info = json.loads(pointer.read_text())
+    new = "snapshot-29990101T000000000000-1.parquet"
+    shutil.copy(store / "snapshots" / info["file"], store / "snapshots" / new)
+    info.update(file=new, max_vintage="2022-07-20T09:00:00")
+    pointer.write_text(json.dumps(info))
+    assert page.refresh() is True
+    assert "20/07/2022" in page.asof.value and "nris-updated" in page.notice.value
+
+
+def test_overview_cards_colour_by_good_direction(use_store: Path) -> None:
+    from workbench.briefings import charts
+    from workbench.briefings.overview import Overview
+
+    page = Overview(poll=0)
+    html = _text(page.body)
+    assert html.count('class="nris-card"') >= 8
+    cpi = html.split('data-indicator="CPI_YOY"')[0].rsplit("--c:", 1)[1][:7]
+    assert cpi in (charts.GOOD, charts.BAD, charts.NEUTRAL)
+    page.area.value = "01"
+    assert _text(page.body).count('class="nris-card"') < html.count('class="nris-card"')
+
+
+# -- in a real browser ------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def voila_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory):
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian chromium not installed")
+    ready = tmp_path_factory.mktemp("ready")
+    env = {"NRIS_STORE": str(demo_store), "NRIS_BRIEFING_READY_DIR": str(ready),
+           "NRIS_BRIEFING_POLL": "5"}  # fmt: skip
+    opts = serve.ServeOptions(
+        port=_free_port(), pool_size=1, extra_env=env,
+        boundaries=str(SHARED_TOPO) if SHARED_TOPO.exists() else None,
+    )  # fmt: skip
+    server = serve.start(opts, log=tmp_path_factory.mktemp("voila") / "voila.log")
+    deadline = time.monotonic() + 240
+    while len(list(ready.glob("*.ready"))) < len(PAGES) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"],
+        )  # fmt: skip
+        yield b
+        b.close()
+
+
+def _open(browser, url: str):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    outside: list[str] = []
+
+    def route(r):
+        u = r.request.url
+        if u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            return r.continue_()
+        outside.append(u)
+        return r.abort()
+
+    ctx.route("**/*", route)
+    page = ctx.new_page()
+    page.goto(url)
+    page.wait_for_selector(".nris-page .nris-chart svg", timeout=120_000)
+    return ctx, page, outside
+
+
+def _chart_html(page) -> str:
+    return page.eval_on_selector_all(".nris-page .nris-chart svg", "els => els.map(e => e.outerHTML).join('')")
+
+
+def _change(page, nb: str) -> None:
+    if nb.startswith("1_"):
+        page.select_option(".nris-area select", label="Thành phố Hồ Chí Minh")
+    elif nb.startswith("2_"):
+        page.select_option(".nris-transform select", label="So với cùng kỳ (%)")
+    elif nb.startswith("3_"):
+        page.select_option(".nris-province select", label="Thành phố Hồ Chí Minh")
+    else:
+        page.select_option(".nris-period select", index=1)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("nb", list(PAGES))
+def test_briefing_in_browser(voila_server: serve.Server, browser, nb: str) -> None:
+    shots = paths.reports_dir() / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    ctx, page, outside = _open(browser, voila_server.url(nb))
+    try:
+        page.wait_for_timeout(500)
+        # no error output: no Python error cell, no error box of ours, no traceback text
+        assert page.locator(".jp-OutputArea-output[data-mime-type*='stderr'], .nris-error").count() == 0
+        body = page.inner_text("body")
+        assert "Traceback" not in body and "Error" not in body
+        assert "DỮ LIỆU MẪU" in body and "Số liệu đến" in body
+        # every chart drew marks
+        n_charts = page.locator(".nris-page .nris-chart svg").count()
+        assert n_charts >= 1
+        marks = page.eval_on_selector_all(
+            ".nris-page .nris-chart svg",
+            "els => els.map(e => e.querySelectorAll('path, rect, circle, line, polyline').length)",
+        )
+        assert all(m > 0 for m in marks), marks
+        page.screenshot(path=str(shots / f"{PAGES[nb]}.png"), full_page=True)
+        # a widget changes the chart
+        before = _chart_html(page)
+        _change(page, nb)
+        page.wait_for_function(
+            "b => Array.from(document.querySelectorAll('.nris-page .nris-chart svg'))"
+            ".map(e => e.outerHTML).join('') !== b", arg=before, timeout=60_000,
+        )  # fmt: skip
+        # the English switch changes the labels
+        page.get_by_role("button", name="English").click()
+        page.wait_for_function(
+            "() => document.body.innerText.includes('Data as of')", timeout=60_000
+        )
+        body_en = page.inner_text("body")
+        assert "DEMO DATA" in body_en and "Số liệu đến" not in body_en
+        page.screenshot(path=str(shots / f"{PAGES[nb]}_en.png"), full_page=True)
+        assert outside == [], f"requests beyond localhost: {outside}"
+    finally:
+        ctx.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_tree_page_and_token_off_loopback(voila_server: serve.Server, browser) -> None:
+    ctx, outside = browser.new_context(), []
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith("http://127.0.0.1")
+              else (outside.append(r.request.url), r.abort()))  # fmt: skip
+    page = ctx.new_page()
+    page.goto(voila_server.url())
+    page.wait_for_timeout(1500)
+    names = page.inner_text("body")
+    ctx.close()
+    assert all(nb in names for nb in PAGES) or "1_tong_quan" in page.content()
+    assert outside == []
+    env_token = os.environ.get("NRIS_SERVE_TOKEN")
+    assert env_token is None or len(env_token) >= 16
