@@ -141,7 +141,9 @@ def test_indicator_page_reacts_to_widgets_and_language(use_store: Path) -> None:
     assert any("spreadsheetml" in v for v in links)
 
 
-def test_provinces_page_map_falls_back_to_bubbles(use_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_provinces_page_map_falls_back_to_bubbles(
+    use_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from workbench.briefings.provinces import Provinces
 
     monkeypatch.delenv("NRIS_BOUNDARIES", raising=False)
@@ -153,7 +155,9 @@ def test_provinces_page_map_falls_back_to_bubbles(use_store: Path, monkeypatch: 
     assert 'data-area="79" cx' in _svgs(page.body)[0] and "#ff6f00" in _svgs(page.body)[0]
 
 
-def test_page_picks_up_a_new_snapshot(demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_page_picks_up_a_new_snapshot(
+    demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from workbench.briefings.reporting import Reporting
 
     store = tmp_path / "store"
@@ -240,12 +244,23 @@ def _open(browser, url: str):
     ctx.route("**/*", route)
     page = ctx.new_page()
     page.goto(url)
-    page.wait_for_selector(".nris-page .nris-chart svg", timeout=120_000)
+    page.wait_for_selector(".nris-page.nris-ready-vi .nris-chart svg", timeout=120_000)
     return ctx, page, outside
 
 
 def _chart_html(page) -> str:
-    return page.eval_on_selector_all(".nris-page .nris-chart svg", "els => els.map(e => e.outerHTML).join('')")
+    return page.eval_on_selector_all(
+        ".nris-page .nris-chart svg", "els => els.map(e => e.outerHTML).join('')"
+    )
+
+
+def _screenshot(page, path: Path) -> None:
+    """The whole page: Voilà scrolls inside its own container, so grow the viewport to fit."""
+    height = page.evaluate("() => document.querySelector('.nris-page').scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": min(int(height) + 160, 6000)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def _change(page, nb: str) -> None:
@@ -269,7 +284,10 @@ def test_briefing_in_browser(voila_server: serve.Server, browser, nb: str) -> No
     try:
         page.wait_for_timeout(500)
         # no error output: no Python error cell, no error box of ours, no traceback text
-        assert page.locator(".jp-OutputArea-output[data-mime-type*='stderr'], .nris-error").count() == 0
+        assert (
+            page.locator(".jp-OutputArea-output[data-mime-type*='stderr'], .nris-error").count()
+            == 0
+        )
         body = page.inner_text("body")
         assert "Traceback" not in body and "Error" not in body
         assert "DỮ LIỆU MẪU" in body and "Số liệu đến" in body
@@ -281,7 +299,7 @@ def test_briefing_in_browser(voila_server: serve.Server, browser, nb: str) -> No
             "els => els.map(e => e.querySelectorAll('path, rect, circle, line, polyline').length)",
         )
         assert all(m > 0 for m in marks), marks
-        page.screenshot(path=str(shots / f"{PAGES[nb]}.png"), full_page=True)
+        _screenshot(page, shots / f"{PAGES[nb]}.png")
         # a widget changes the chart
         before = _chart_html(page)
         _change(page, nb)
@@ -291,12 +309,10 @@ def test_briefing_in_browser(voila_server: serve.Server, browser, nb: str) -> No
         )  # fmt: skip
         # the English switch changes the labels
         page.get_by_role("button", name="English").click()
-        page.wait_for_function(
-            "() => document.body.innerText.includes('Data as of')", timeout=60_000
-        )
+        page.wait_for_selector(".nris-page.nris-ready-en", timeout=60_000)
         body_en = page.inner_text("body")
         assert "DEMO DATA" in body_en and "Số liệu đến" not in body_en
-        page.screenshot(path=str(shots / f"{PAGES[nb]}_en.png"), full_page=True)
+        _screenshot(page, shots / f"{PAGES[nb]}_en.png")
         assert outside == [], f"requests beyond localhost: {outside}"
     finally:
         ctx.close()

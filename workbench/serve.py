@@ -149,7 +149,8 @@ def start(opts: ServeOptions, log: Path, timeout: float = 90.0) -> Server:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise NrisError(
-                f"Voilà đã dừng khi khởi động (xem {log})", f"Voilà exited while starting (see {log})"
+                f"Voilà đã dừng khi khởi động (xem {log})",
+                f"Voilà exited while starting (see {log})",
             )
         try:
             with urllib.request.urlopen(server.url(), timeout=2):

@@ -23,14 +23,18 @@ def overview(lang: str = "vi", area: str = "VN") -> Any:
     return page(lang=lang, area=area)
 
 
-def indicator(lang: str = "vi", code: str = "EXPORTS", area: str = "VN", transform: str = "level") -> Any:
+def indicator(
+    lang: str = "vi", code: str = "EXPORTS", area: str = "VN", transform: str = "level"
+) -> Any:
     """The indicator drill-down page."""
     from workbench.briefings.indicator import indicator as page
 
     return page(lang=lang, code=code, area=area, transform=transform)
 
 
-def provinces(lang: str = "vi", code: str = "RETAIL_SALES", transform: str = "yoy", province: str = "01") -> Any:
+def provinces(
+    lang: str = "vi", code: str = "RETAIL_SALES", transform: str = "yoy", province: str = "01"
+) -> Any:
     """The provinces page (map, ranking, regions, one province's series)."""
     from workbench.briefings.provinces import provinces as page
 

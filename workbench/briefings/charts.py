@@ -154,6 +154,7 @@ def province_map(
     selected: str | None = None,
     width: int = 380,
     lang: str = "vi",
+    missing_label: str = "",
 ) -> str:
     """SVG of the provinces coloured by ``value`` (columns area, name, value, lat, lon, label).
 
@@ -226,7 +227,11 @@ def province_map(
         f'<text x="{width / 2:.0f}" y="{legend_y + 24}" font-size="11" text-anchor="middle">'
         f"{html.escape(legend)}</text>"
     )
-    total = legend_y + 34
+    text += (
+        f'<rect x="20" y="{legend_y + 34}" width="14" height="10" fill="{MISSING}"/>'
+        f'<text x="40" y="{legend_y + 43}" font-size="11">{html.escape(missing_label)}</text>'
+    )
+    total = legend_y + 50
     return (
         f'<svg class="marks nris-map-svg" xmlns="http://www.w3.org/2000/svg" width="{width}" '
         f'height="{total + 22}" viewBox="0 -22 {width} {total + 22}" font-family="{FONT}">'

@@ -23,6 +23,7 @@ from workbench.briefings.page import snapshot_key
 TRANSFORMS = ("level", "mom", "yoy", "ytd")
 HORIZON = {"M": 12, "Q": 4, "A": 2}
 FORECAST_MODELS = ("ets",)
+REVISION_MARK_PCT = 1.0  # revisions of at least 1% of the value are marked on the chart
 
 _cache: dict[tuple, Any] = {}
 _cache_lock = threading.Lock()
@@ -91,12 +92,21 @@ def series(code: str, area: str, transform: str = "level") -> pd.DataFrame:
         assert isinstance(raw, pl.DataFrame)
         df = apply_transform(raw, transform).to_pandas()
         if df.empty:
-            return pd.DataFrame(columns=["period", "value", "status", "vintages", "revised"])
-        vint = analytics.vintages(code, area).to_pandas()
-        counts = vint.groupby("period").size().rename("vintages")
-        df = df[["period", "value", "status"]].merge(counts, on="period", how="left")
+            return pd.DataFrame(
+                columns=["period", "value", "status", "vintages", "revision_pct", "revised"]
+            )
+        vint = analytics.vintages(code, area).to_pandas().sort_values("vintage")
+        g = vint.groupby("period")["value"]
+        rev = pd.DataFrame({"vintages": g.size(), "first": g.first(), "last": g.last()})
+        scale = rev["last"].abs().where(rev["last"].abs() > 0, 1.0)
+        rev["revision_pct"] = 100 * (rev["last"] - rev["first"]) / scale
+        df = df[["period", "value", "status"]].merge(
+            rev[["vintages", "revision_pct"]].reset_index(), on="period", how="left"
+        )
         df["vintages"] = df["vintages"].fillna(1).astype(int)
-        df["revised"] = df["vintages"] > 1
+        # A mark for material revisions only: the demo (like real data) revises most preliminary
+        # figures a little, and a mark on every point would say nothing.
+        df["revised"] = df["revision_pct"].abs().fillna(0) >= REVISION_MARK_PCT
         df["period"] = pd.to_datetime(df["period"])
         return df.sort_values("period").reset_index(drop=True)
 

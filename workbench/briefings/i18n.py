@@ -51,6 +51,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "value": ("Giá trị", "Value"),
     "unit": ("Đơn vị", "Unit"),
     "vintages": ("Số lần báo cáo", "Vintages"),
+    "revision": ("Điều chỉnh so với số sơ bộ", "Revision vs first estimate"),
+    "no_report": ("chưa có báo cáo", "not reported"),
     "download_csv": ("Tải CSV", "Download CSV"),
     "download_xlsx": ("Tải Excel", "Download Excel"),
     "province": ("Tỉnh, thành phố", "Province"),

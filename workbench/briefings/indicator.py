@@ -17,19 +17,27 @@ from workbench.briefings.page import Briefing, download_links, svg_html, table_h
 TRANSFORM_LABELS = {"level": "level", "mom": "mom", "yoy": "yoy", "ytd": "ytd_t"}
 
 
-def narrative(code: str, area: str, transform: str, hist: pd.DataFrame, fc: pd.DataFrame | None,
-              target: float | None, lang: str) -> str:
+def narrative(
+    code: str,
+    area: str,
+    transform: str,
+    hist: pd.DataFrame,
+    fc: pd.DataFrame | None,
+    target: float | None,
+    lang: str,
+) -> str:
     """Two or three sentences on the latest value, its change and the outlook, from the numbers."""
     row = catalog().indicator(code)
     dec = int(row["decimals"])
     last = hist.iloc[-1]
     label = calendar.period_label(pd.Timestamp(last["period"]).date(), str(row["frequency"]), lang)
     unit = data.unit(code, lang, transform)
+    sep = "" if unit == "%" else " "
     name = data.name(code, lang)
     where = data.area_name(area, lang)
     dec = dec if transform == "level" else 1
     value = fmt.number(last["value"], dec, lang)
-    parts = [f"{name} ({where}), {label}: {value} {unit}."]
+    parts = [f"{name} ({where}), {label}: {value}{sep}{unit}."]
     if len(hist) > 1 and transform in ("level", "ytd") and row["measure"] != "pct_change":
         prev = hist.iloc[-2]["value"]
         if prev:
@@ -40,24 +48,30 @@ def narrative(code: str, area: str, transform: str, hist: pd.DataFrame, fc: pd.D
             )
     if fc is not None and not fc.empty:
         end = fc.iloc[-1]
-        end_label = calendar.period_label(pd.Timestamp(end["period"]).date(), str(row["frequency"]), lang)
+        end_label = calendar.period_label(
+            pd.Timestamp(end["period"]).date(), str(row["frequency"]), lang
+        )
         parts.append(
-            (f"Dự báo đến {end_label}: {fmt.number(end['mean'], dec, lang)} {unit} "
-             f"(khoảng 80%: {fmt.number(end['lo'], dec, lang)} – {fmt.number(end['hi'], dec, lang)}).")
+            (
+                f"Dự báo đến {end_label}: {fmt.number(end['mean'], dec, lang)}{sep}{unit} "
+                f"(khoảng 80%: {fmt.number(end['lo'], dec, lang)} – {fmt.number(end['hi'], dec, lang)})."
+            )
             if lang == "vi"
-            else (f"Forecast for {end_label}: {fmt.number(end['mean'], dec, lang)} {unit} "
-                  f"(80% interval {fmt.number(end['lo'], dec, lang)} – {fmt.number(end['hi'], dec, lang)}).")
+            else (
+                f"Forecast for {end_label}: {fmt.number(end['mean'], dec, lang)}{sep}{unit} "
+                f"(80% interval {fmt.number(end['lo'], dec, lang)} – {fmt.number(end['hi'], dec, lang)})."
+            )
         )
     if target is not None:
         parts.append(
-            f"{'Mục tiêu năm' if lang == 'vi' else 'Target for the year'}: {fmt.number(target, dec, lang)} {unit}."
+            f"{'Mục tiêu năm' if lang == 'vi' else 'Target for the year'}: {fmt.number(target, dec, lang)}{sep}{unit}."
         )
     n_rev = int(hist["revised"].tail(24).sum())
     if n_rev:
         parts.append(
-            f"{n_rev} kỳ gần đây đã được điều chỉnh số liệu."
+            f"{n_rev} kỳ trong 24 kỳ gần nhất được điều chỉnh từ 1% trở lên."
             if lang == "vi"
-            else f"{n_rev} recent period(s) were revised."
+            else f"{n_rev} of the last 24 periods were revised by 1% or more."
         )
     return " ".join(parts)
 
@@ -67,8 +81,15 @@ class Indicator(Briefing):
 
     key = "indicator"
 
-    def __init__(self, lang: str = "vi", indicator: str = "EXPORTS", area: str = "VN",
-                 transform: str = "level", years: int = 6, poll: float | None = None) -> None:
+    def __init__(
+        self,
+        lang: str = "vi",
+        indicator: str = "EXPORTS",
+        area: str = "VN",
+        transform: str = "level",
+        years: int = 6,
+        poll: float | None = None,
+    ) -> None:
         self._start = (indicator, area, transform)
         self.years = years
         super().__init__(lang=lang, poll=poll)
@@ -78,12 +99,19 @@ class Indicator(Briefing):
         dom = str(catalog().indicator(code)["domain"])
         lay = widgets.Layout(width="auto", min_width="240px")
         self.domain = widgets.Dropdown(options=[(dom, dom)], value=dom, layout=lay)
-        self.indicator = widgets.Dropdown(options=[(code, code)], value=code,
-                                          layout=widgets.Layout(width="460px"))
+        self.indicator = widgets.Dropdown(
+            options=[(code, code)], value=code, layout=widgets.Layout(width="460px")
+        )
         self.area = widgets.Dropdown(options=[(area, area)], value=area, layout=lay)
-        self.transform = widgets.Dropdown(options=[(transform, transform)], value=transform, layout=lay)
-        for w, cls in ((self.domain, "domain"), (self.indicator, "indicator"), (self.area, "area"),
-                       (self.transform, "transform")):
+        self.transform = widgets.Dropdown(
+            options=[(transform, transform)], value=transform, layout=lay
+        )
+        for w, cls in (
+            (self.domain, "domain"),
+            (self.indicator, "indicator"),
+            (self.area, "area"),
+            (self.transform, "transform"),
+        ):
             w.add_class(f"nris-{cls}")
             w.style = {"description_width": "initial"}
         self.domain.observe(self._on_domain, names="value")
@@ -101,7 +129,11 @@ class Indicator(Briefing):
         self.domain.options = list(zip(doms[col], doms["code"], strict=True))
         self.domain.value = dom
         ind = cat.indicators[cat.indicators["domain"] == self.domain.value]
-        code = self.indicator.value if self.indicator.value in set(ind["code"]) else ind["code"].iloc[0]
+        code = (
+            self.indicator.value
+            if self.indicator.value in set(ind["code"])
+            else ind["code"].iloc[0]
+        )
         self.indicator.options = list(zip(ind[col], ind["code"], strict=True))
         self.indicator.value = code
         row = cat.indicator(code)
@@ -119,8 +151,12 @@ class Indicator(Briefing):
 
     def relabel(self) -> None:
         self._options()
-        for w, key in ((self.domain, "domain"), (self.indicator, "indicator_w"), (self.area, "area"),
-                       (self.transform, "transform")):
+        for w, key in (
+            (self.domain, "domain"),
+            (self.indicator, "indicator_w"),
+            (self.area, "area"),
+            (self.transform, "transform"),
+        ):
             w.description = t(key, self.lang)
 
     def _on_domain(self, _change: object) -> None:
@@ -162,26 +198,45 @@ class Indicator(Briefing):
         table = hist.sort_values("period", ascending=False).head(24)
         shown = pd.DataFrame(
             {
-                t("period", lang): [calendar.period_label(p.date(), freq, lang) for p in table["period"]],
+                t("period", lang): [
+                    calendar.period_label(p.date(), freq, lang) for p in table["period"]
+                ],
                 t("value", lang): [fmt.number(v, dec, lang) for v in table["value"]],
                 t("unit", lang): unit,
                 t("vintages", lang): table["vintages"],
+                t("revision", lang): [
+                    "–" if pd.isna(v) or v == 0 else fmt.percent(v, 1, lang)
+                    for v in table["revision_pct"]
+                ],
             }
         )
         export = hist_all.assign(indicator=code, area=area, transform=transform, unit=unit)[
-            ["indicator", "area", "transform", "period", "value", "unit", "status", "vintages"]
+            [
+                "indicator",
+                "area",
+                "transform",
+                "period",
+                "value",
+                "unit",
+                "status",
+                "vintages",
+                "revision_pct",
+            ]
         ]
         export["period"] = export["period"].dt.date
         return [
             widgets.HTML(svg_html(chart, "nris-chart nris-series")),
-            widgets.HTML(f'<p class="nris-narrative"><b>{t("narrative", lang)}:</b> {html.escape(text)}</p>'),
+            widgets.HTML(
+                f'<p class="nris-narrative"><b>{t("narrative", lang)}:</b> {html.escape(text)}</p>'
+            ),
             widgets.HTML(download_links(export, f"{code}_{area}_{transform}", lang)),
             widgets.HTML(table_html(shown, numeric=(t("value", lang),))),
         ]
 
 
-def indicator(lang: str = "vi", code: str = "EXPORTS", area: str = "VN",
-              transform: str = "level") -> widgets.Widget:
+def indicator(
+    lang: str = "vi", code: str = "EXPORTS", area: str = "VN", transform: str = "level"
+) -> widgets.Widget:
     """The indicator drill-down page as a widget."""
     return Indicator(lang=lang, indicator=code, area=area, transform=transform).widget
 

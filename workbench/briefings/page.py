@@ -8,6 +8,7 @@ the refresh button is pressed, and when a watcher thread sees that a new snapsho
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import html
 import io
@@ -37,7 +38,8 @@ CSS = """
 .nris-cards { display: flex; flex-wrap: wrap; gap: 12px; }
 .nris-card { width: 230px; border: 1px solid #cfd8dc; border-radius: 6px; padding: 10px 12px;
   background: #fff; border-top: 5px solid var(--c); }
-.nris-card .name { font-size: 13px; color: #455a64; min-height: 34px; }
+.nris-card div { line-height: 1.35; }
+.nris-card .name { font-size: 13px; color: #455a64; min-height: 36px; }
 .nris-card .value { font-size: 24px; font-weight: 600; }
 .nris-card .unit { font-size: 13px; color: #607d8b; }
 .nris-card .chg { font-size: 12.5px; }
@@ -214,6 +216,9 @@ class Briefing:
             finally:
                 self._muted = False
             self.redraw()
+            for lang in ("vi", "en"):
+                self.widget.remove_class(f"nris-ready-{lang}")
+            self.widget.add_class(f"nris-ready-{self.lang}")
 
     def redraw(self) -> None:
         """Redraw the body; a failure shows one line instead of the content."""
@@ -250,10 +255,8 @@ class Briefing:
     def _watch(self, interval: float) -> None:
         while True:
             time.sleep(interval)
-            try:
+            with contextlib.suppress(Exception):  # keep watching; the page shows its own errors
                 self.refresh()
-            except Exception:  # keep watching; the page shows its own errors
-                pass
 
 
 def _mark_ready(key: str) -> None:

@@ -28,19 +28,29 @@ class Provinces(Briefing):
 
     key = "provinces"
 
-    def __init__(self, lang: str = "vi", indicator: str = "RETAIL_SALES", transform: str = "yoy",
-                 province: str = "01", poll: float | None = None) -> None:
+    def __init__(
+        self,
+        lang: str = "vi",
+        indicator: str = "RETAIL_SALES",
+        transform: str = "yoy",
+        province: str = "01",
+        poll: float | None = None,
+    ) -> None:
         self._start = (indicator, transform, province)
         super().__init__(lang=lang, poll=poll)
 
     def controls(self) -> list[widgets.Widget]:
         code, transform, province = self._start
-        self.indicator = widgets.Dropdown(options=[(code, code)], value=code,
-                                          layout=widgets.Layout(width="440px"))
+        self.indicator = widgets.Dropdown(
+            options=[(code, code)], value=code, layout=widgets.Layout(width="440px")
+        )
         self.transform = widgets.Dropdown(options=[(transform, transform)], value=transform)
         self.province = widgets.Dropdown(options=[(province, province)], value=province)
-        for w, cls in ((self.indicator, "indicator"), (self.transform, "transform"),
-                       (self.province, "province")):
+        for w, cls in (
+            (self.indicator, "indicator"),
+            (self.transform, "transform"),
+            (self.province, "province"),
+        ):
             w.add_class(f"nris-{cls}")
             w.style = {"description_width": "initial"}
             w.observe(self._on_control, names="value")
@@ -99,10 +109,17 @@ class Provinces(Briefing):
         good_up = row["direction"] != "down"
         scheme = "greens" if good_up else "oranges"
         feats = geo.province_features(catalog().provinces())
-        mapped = charts.province_map(vals, feats, title=when, legend=unit, scheme=scheme,
-                                     selected=chosen, lang=lang)
-        ranked = have.assign(name=vals.loc[have.index, "name"],
-                             label=vals.loc[have.index, "label"])
+        mapped = charts.province_map(
+            vals,
+            feats,
+            title=when,
+            legend=unit,
+            scheme=scheme,
+            selected=chosen,
+            lang=lang,
+            missing_label=t("no_report", lang),
+        )
+        ranked = have.assign(name=vals.loc[have.index, "name"], label=vals.loc[have.index, "label"])
         ranked = ranked.sort_values("value", ascending=not good_up).reset_index(drop=True)
         bars = charts.ranking(ranked, t("ranking", lang), unit, chosen)
         regions = catalog().areas.set_index("code")
@@ -122,13 +139,21 @@ class Provinces(Briefing):
         out: list[widgets.Widget] = [
             widgets.HTML(f"<h3>{title}</h3>"),
             widgets.HBox(
-                [widgets.HTML(f'<div class="nris-chart nris-map">{mapped}</div>'),
-                 widgets.HTML(svg_html(bars, "nris-chart nris-ranking"))],
+                [
+                    widgets.HTML(f'<div class="nris-chart nris-map">{mapped}</div>'),
+                    widgets.HTML(svg_html(bars, "nris-chart nris-ranking")),
+                ],
                 layout=widgets.Layout(flex_flow="row wrap", gap="16px"),
             ),
-            widgets.HTML(f"<h3>{t('choose_province', lang)}: {vals.set_index('area').loc[chosen, 'name']}</h3>"),
-            widgets.HTML(svg_html(self._province_chart(code, transform, chosen, unit),
-                                  "nris-chart nris-province-series")),
+            widgets.HTML(
+                f"<h3>{t('choose_province', lang)}: {vals.set_index('area').loc[chosen, 'name']}</h3>"
+            ),
+            widgets.HTML(
+                svg_html(
+                    self._province_chart(code, transform, chosen, unit),
+                    "nris-chart nris-province-series",
+                )
+            ),
             widgets.HTML(f"<h3>{t('regions', lang)}</h3>"),
             widgets.HTML(self._regions(code, transform, dec, unit)),
             widgets.HTML(f"<h3>{t('ranking', lang)}</h3>"),
@@ -141,8 +166,11 @@ class Provinces(Briefing):
         lang = self.lang
         prov = data.series(code, area, transform).assign(name=data.area_name(area, lang))
         frames = [prov]
-        nat = data.series(code, "VN", transform) if "national" in str(
-            catalog().indicator(code)["levels"]) else None
+        nat = (
+            data.series(code, "VN", transform)
+            if "national" in str(catalog().indicator(code)["levels"])
+            else None
+        )
         if nat is not None and not nat.empty:
             frames.append(nat.assign(name=t("national", lang)))
         df = pd.concat(frames)
@@ -165,8 +193,9 @@ class Provinces(Briefing):
         return table_html(df, numeric=(df.columns[1],))
 
 
-def provinces(lang: str = "vi", code: str = "RETAIL_SALES", transform: str = "yoy",
-              province: str = "01") -> widgets.Widget:
+def provinces(
+    lang: str = "vi", code: str = "RETAIL_SALES", transform: str = "yoy", province: str = "01"
+) -> widgets.Widget:
     """The provinces page as a widget."""
     return Provinces(lang=lang, indicator=code, transform=transform, province=province).widget
 

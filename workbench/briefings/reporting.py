@@ -29,7 +29,9 @@ class Reporting(Briefing):
 
     key = "reporting"
 
-    def __init__(self, lang: str = "vi", period: str | None = None, poll: float | None = None) -> None:
+    def __init__(
+        self, lang: str = "vi", period: str | None = None, poll: float | None = None
+    ) -> None:
         self._period = period
         super().__init__(lang=lang, poll=poll)
 
@@ -75,15 +77,17 @@ class Reporting(Briefing):
         reg_names = catalog().regimes.set_index("code")[col]
         ag_names = catalog().agencies.set_index("code")[col]
         exp = int(status["expected"].sum())
-        tot = {k: int(status[k].sum()) for k in ("received", "on_time", "late", "missing", "pending")}
+        tot = {
+            k: int(status[k].sum()) for k in ("received", "on_time", "late", "missing", "pending")
+        }
         rate = 100 * tot["received"] / exp if exp else float("nan")
         on_rate = 100 * tot["on_time"] / exp if exp else float("nan")
         summary = (
             f'<div class="nris-summary" style="font-size:16px">{t("expected", lang)}: <b>{exp}</b> · '
-            f'{t("received", lang)}: <b>{tot["received"]}</b> ({fmt.percent(rate, 1, lang)}) · '
-            f'{t("on_time", lang)}: <b>{tot["on_time"]}</b> ({fmt.percent(on_rate, 1, lang)}) · '
-            f'{t("late", lang)}: <b>{tot["late"]}</b> · {t("missing", lang)}: <b>{tot["missing"]}</b>'
-            + (f' · {t("pending", lang)}: <b>{tot["pending"]}</b>' if tot["pending"] else "")
+            f"{t('received', lang)}: <b>{tot['received']}</b> ({fmt.percent(rate, 1, lang)}) · "
+            f"{t('on_time', lang)}: <b>{tot['on_time']}</b> ({fmt.percent(on_rate, 1, lang)}) · "
+            f"{t('late', lang)}: <b>{tot['late']}</b> · {t('missing', lang)}: <b>{tot['missing']}</b>"
+            + (f" · {t('pending', lang)}: <b>{tot['pending']}</b>" if tot["pending"] else "")
             + "</div>"
         )
         labels = {k: t(k, lang) for k in ("on_time", "late", "missing", "reports")}
@@ -91,7 +95,9 @@ class Reporting(Briefing):
         for r in status.itertuples():
             name = f"{reg_names.get(r.regime, r.regime)[:60]} ({r.period_label if lang == 'vi' else r.regime})"
             for i, k in enumerate(("on_time", "late", "missing")):
-                bars.append({"name": name, "kind": labels[k], "count": int(getattr(r, k)), "order": i})
+                bars.append(
+                    {"name": name, "kind": labels[k], "count": int(getattr(r, k)), "order": i}
+                )
         chart = charts.status_bars(pd.DataFrame(bars), labels, t("reporting", lang))
         table = pd.DataFrame(
             {
@@ -104,7 +110,9 @@ class Reporting(Briefing):
                 t("on_time", lang): status["on_time"],
                 t("late", lang): status["late"],
                 t("missing", lang): status["missing"],
-                t("received_rate", lang): [fmt.percent(v, 1, lang) for v in status["reporting_rate"]],
+                t("received_rate", lang): [
+                    fmt.percent(v, 1, lang) for v in status["reporting_rate"]
+                ],
                 t("on_time_rate", lang): [fmt.percent(v, 1, lang) for v in status["on_time_rate"]],
             }
         )
