@@ -25,7 +25,7 @@ SUBSETS = {
     "quarterly": ("M3_quarterly.csv", 4, "Q"),
     "monthly": ("M3_monthly.csv", 12, "M"),
 }
-DEFAULT_MODELS = ("naive", "snaive", "theta", "dotheta", "ets", "ces", "ridge")
+DEFAULT_MODELS = ("naive", "snaive", "theta", "dotheta", "ets", "ridge")
 
 
 def load_subset(name: str, limit: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int]:

@@ -1,0 +1,122 @@
+"""Speed of the national forecasting run on the demo store, against a plain Prophet loop.
+
+The workbench run: every indicator x every area of the demo store, "auto" (its rolling-origin
+backtest with 3 windows picks the weights) and 18 months ahead (6 quarters, 2 years for quarterly
+and annual series), on local processes. The baseline: a plain per-series Prophet loop (3 backtest
+fits + 1 final fit per series, the same work) on the same series. Both are timed in this run on
+the same sample; the workbench is also timed on 4x and 16x as many series to show how time grows.
+
+    .venv/bin/python benchmarks/speed.py [--base 25] [--full] [--n-jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+H = {12: 18, 4: 6, 1: 2}
+
+
+def national_frame() -> pd.DataFrame | None:
+    """Every indicator x area of the demo store as a Nixtla frame, or None without a store."""
+    import analytics
+    from forecasts import to_nixtla
+
+    try:
+        raw = analytics.load(None, frame="pandas")
+    except Exception as exc:  # no store yet: say so and stop
+        print(f"demo store not available ({type(exc).__name__}: {exc}); run `nris demo` first")
+        return None
+    return to_nixtla(raw)
+
+
+def workbench_run(df: pd.DataFrame, n_jobs: int) -> int:
+    """The national run: auto with a 3-window backtest, per frequency group; returns rows out."""
+    from forecasts import forecast
+    from forecasts.frames import season_length
+
+    seasons = df.groupby("unique_id")["ds"].agg(season_length)
+    rows = 0
+    for m, uids in seasons.groupby(seasons).groups.items():
+        part = df[df["unique_id"].isin(uids)]
+        fc = forecast(part, H.get(m, 2), models="auto", n_windows=3, n_jobs=n_jobs, progress=False)
+        rows += len(fc)
+    return rows
+
+
+def prophet_loop(df: pd.DataFrame) -> int:
+    """The plain way: one Prophet per series, 3 backtest fits and a final fit, one at a time."""
+    from forecasts.frames import season_length
+    from forecasts.prophet_model import _quiet
+
+    _quiet()
+    from prophet import Prophet
+
+    _quiet()
+    rows = 0
+    for _, g in df.groupby("unique_id"):
+        m = season_length(g["ds"])
+        h = H.get(m, 2)
+        freq = {12: "MS", 4: "QS"}.get(m, "YS")
+        g = g[["ds", "y"]].dropna()
+        for w in (3, 2, 1, 0):
+            train = g.iloc[: len(g) - w * h] if w else g
+            if len(train) < 3:
+                continue
+            model = Prophet(weekly_seasonality=False, daily_seasonality=False)
+            model.fit(train)
+            rows += len(model.predict(model.make_future_dataframe(h, freq=freq, include_history=False)))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--base", type=int, default=25, help="series in the 1x sample")
+    p.add_argument("--full", action="store_true", help="also time the full national run")
+    p.add_argument("--n-jobs", type=int, default=os.cpu_count() or 1)
+    args = p.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    df = national_frame()
+    if df is None:
+        return 0
+    uids = np.array(sorted(df["unique_id"].unique()))
+    rng = np.random.default_rng(0)
+    print(f"speed benchmark: {os.cpu_count()} cores, n_jobs={args.n_jobs}, "
+          f"{len(uids)} series in the demo store")
+    rows = []
+    for mult in (1, 4, 16):
+        n = min(args.base * mult, len(uids))
+        sample = df[df["unique_id"].isin(rng.permutation(uids)[:n])]
+        t0 = time.perf_counter()
+        workbench_run(sample, args.n_jobs)
+        t = time.perf_counter() - t0
+        row = {"scale": f"{mult}x", "series": n, "workbench_s": t, "workbench_series_per_s": n / t}
+        if mult == 1:
+            t0 = time.perf_counter()
+            prophet_loop(sample)
+            tp = time.perf_counter() - t0
+            row.update({"prophet_loop_s": tp, "prophet_series_per_s": n / tp, "speedup": tp / t})
+        rows.append(row)
+        print(pd.DataFrame([row]).to_string(index=False, float_format=lambda v: f"{v:.2f}"),
+              flush=True)
+    if args.full:
+        t0 = time.perf_counter()
+        workbench_run(df, args.n_jobs)
+        t = time.perf_counter() - t0
+        rows.append({"scale": "full", "series": len(uids), "workbench_s": t,
+                     "workbench_series_per_s": len(uids) / t})
+    print("\n" + pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
