@@ -35,7 +35,12 @@ def national_frame() -> pd.DataFrame | None:
     except Exception as exc:  # no store yet: say so and stop
         print(f"demo store not available ({type(exc).__name__}: {exc}); run `nris demo` first")
         return None
-    return to_nixtla(raw)
+    frames = []
+    for f in sorted(raw["freq"].unique()):  # an indicator may be stored at several frequencies
+        nx = to_nixtla(raw, freq=f)
+        nx["unique_id"] = f + ":" + nx["unique_id"]
+        frames.append(nx)
+    return pd.concat(frames, ignore_index=True)
 
 
 def workbench_run(df: pd.DataFrame, n_jobs: int) -> int:
@@ -43,7 +48,7 @@ def workbench_run(df: pd.DataFrame, n_jobs: int) -> int:
     from forecasts import forecast
     from forecasts.frames import season_length
 
-    seasons = df.groupby("unique_id")["ds"].agg(season_length)
+    seasons = df.groupby("unique_id")["ds"].agg(lambda s: season_length(s))
     rows = 0
     for m, uids in seasons.groupby(seasons).groups.items():
         part = df[df["unique_id"].isin(uids)]

@@ -26,18 +26,28 @@ def _pandas(df: Any) -> pd.DataFrame:
     raise TypeError(f"expected a pandas or polars DataFrame, got {type(df).__name__}")
 
 
-def to_nixtla(data: Any, tet: bool = True, before: int = 0, after: int = 0) -> pd.DataFrame:
+def to_nixtla(
+    data: Any, tet: bool = True, before: int = 0, after: int = 0, freq: str | None = None
+) -> pd.DataFrame:
     """Tidy ``analytics.load`` output -> ``unique_id, ds, y[, tet]`` sorted by id and date.
 
     Keeps the latest vintage of each (indicator, area, period); ``tet`` (monthly series only,
     0 elsewhere) is the Tết share from :func:`analytics.calendar.tet_share` with the window
-    widened by ``before``/``after`` days.
+    widened by ``before``/``after`` days. ``freq`` ("M", "Q", "A") keeps one frequency when the
+    store holds an indicator at several; mixing them in one series is refused.
     """
     df = _pandas(data)
     missing = {"indicator", "area", "period", "value"} - set(df.columns)
     if missing:
         raise ValueError(f"to_nixtla: input lacks columns {sorted(missing)}")
     df = df.copy()
+    if freq is not None and "freq" in df.columns:
+        df = df[df["freq"] == freq]
+    elif "freq" in df.columns:
+        n_freq = df.groupby(["indicator", "area"])["freq"].nunique()
+        if (n_freq > 1).any():
+            ind, area = n_freq[n_freq > 1].index[0]
+            raise ValueError(f"to_nixtla: {ind}|{area} has several frequencies; pass freq='M'/'Q'/'A'")
     if "vintage" in df.columns:
         df = df.sort_values("vintage").drop_duplicates(["indicator", "area", "period"], keep="last")
     out = pd.DataFrame(

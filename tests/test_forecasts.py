@@ -293,3 +293,12 @@ def test_annual_follows_time_agg() -> None:
     assert last["y"].tolist() == [12.0, 15.0] and last["n_periods"].tolist() == [12, 3]
     with pytest.raises(ValueError, match="time_agg"):
         F.annual(df, "median")
+
+
+def test_to_nixtla_refuses_mixed_frequencies_unless_told() -> None:
+    raw = _store_frame()
+    q = raw.iloc[:4].assign(freq="Q", period=pd.date_range("2023-01-01", periods=4, freq="QS").date)
+    both = pd.concat([raw, q])
+    with pytest.raises(ValueError, match="several frequencies"):
+        F.to_nixtla(both)
+    assert len(F.to_nixtla(both, freq="Q")) == 4
