@@ -26,7 +26,11 @@ print("value", x * 2)
 
 def _notebook(folder: Path) -> Path:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     params = nbformat.v4.new_code_cell(
         'x: int = 1  # a number\nmode: str = "ok"  # ok, fail, sleep or die\nperiod: str = ""  # set by the runner'
     )

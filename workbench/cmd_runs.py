@@ -18,23 +18,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("job", help="job name in schedules.yml (e.g. monthly_report)")
     p.add_argument("--period", help="2026-10, 2026-Q3 or 2026 (default: latest in the snapshot)")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="notebook parameter (repeatable); checked against the parameters cell")
+    p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="notebook parameter (repeatable); checked against the parameters cell",
+    )
     p.add_argument("--workers", type=int, default=None, help="local processes for a fan-out")
     p.add_argument("--dask", metavar="ADDRESS", help="run the fan-out on this Dask scheduler")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
 
-    r = sub.add_parser("runs", help="lịch sử chạy | run history",
-                       description="List recorded runs, newest first.")
+    r = sub.add_parser(
+        "runs", help="lịch sử chạy | run history", description="List recorded runs, newest first."
+    )
     r.add_argument("--job")
     r.add_argument("--status", choices=["ok", "failed", "timeout", "running", "interrupted"])
     r.add_argument("--limit", type=int, default=30)
     r.set_defaults(func=_runs)
 
-    s = sub.add_parser("scheduler", help="lịch chạy định kỳ | the scheduler",
-                       description="start: run schedules.yml (persistent; missed runs fire once). "
-                       "list: next run times.")
+    s = sub.add_parser(
+        "scheduler",
+        help="lịch chạy định kỳ | the scheduler",
+        description="start: run schedules.yml (persistent; missed runs fire once). "
+        "list: next run times.",
+    )
     s.add_argument("action", choices=["start", "list"])
     s.set_defaults(func=_scheduler)
 
@@ -45,8 +55,14 @@ def _run(args: argparse.Namespace) -> int:
 
     job = get_job(args.job)
     params = parse_assignments(args.param)
-    results = run_job(job, args.period, params, workers=args.workers, address=args.dask,
-                      progress=not args.no_progress)
+    results = run_job(
+        job,
+        args.period,
+        params,
+        workers=args.workers,
+        address=args.dask,
+        progress=not args.no_progress,
+    )
     bad = 0
     for r in results:
         mark = "ok " if r.status == "ok" else "LỖI"
@@ -79,7 +95,9 @@ def _scheduler(args: argparse.Namespace) -> int:
         with pd.option_context("display.width", 200):
             print(scheduler.next_runs().to_string(index=False))
         return 0
-    print("Bộ lập lịch đang chạy (Ctrl+C để dừng) | scheduler running (Ctrl+C to stop)",
-          file=sys.stderr)
+    print(
+        "Bộ lập lịch đang chạy (Ctrl+C để dừng) | scheduler running (Ctrl+C to stop)",
+        file=sys.stderr,
+    )
     scheduler.start()
     return 0

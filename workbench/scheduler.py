@@ -75,8 +75,14 @@ def sync(scheduler: Any, schedules: list[Schedule] | None = None, func: Any = No
             continue  # keep its stored next run time: a restart neither loses nor repeats a run
         if existing is not None:
             existing.remove()
-        scheduler.add_job(func or fire, trigger, id=s.id, name=s.job, args=[s.job, s.params or None],
-                          replace_existing=True)
+        scheduler.add_job(
+            func or fire,
+            trigger,
+            id=s.id,
+            name=s.job,
+            args=[s.job, s.params or None],
+            replace_existing=True,
+        )
     return sorted(wanted)
 
 
@@ -97,9 +103,15 @@ def next_runs(url: str | None = None) -> pd.DataFrame:
     for s in schedules:
         trig = CronTrigger.from_crontab(s.cron, timezone=TIMEZONE)
         nxt = stored.get(s.id) or trig.get_next_fire_time(None, now)
-        rows.append({"job": s.job, "cron": s.cron, "regime": s.regime,
-                     "next_run": pd.Timestamp(nxt).strftime("%Y-%m-%d %H:%M %Z") if nxt else "",
-                     "stored": s.id in stored})
+        rows.append(
+            {
+                "job": s.job,
+                "cron": s.cron,
+                "regime": s.regime,
+                "next_run": pd.Timestamp(nxt).strftime("%Y-%m-%d %H:%M %Z") if nxt else "",
+                "stored": s.id in stored,
+            }
+        )
     return pd.DataFrame(rows)
 
 

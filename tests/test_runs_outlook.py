@@ -1,0 +1,130 @@
+"""Narrative sentences, chart builders and the cached target outlook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def test_cpi_sentence_reads_like_a_gso_report() -> None:
+    from analytics.narrative import indicator_sentence
+
+    vi = indicator_sentence(
+        "Chỉ số giá tiêu dùng (CPI)", "2026-10-01", 101.2, measure="index", prev=0.2, yoy=3.1
+    )
+    assert vi == (
+        "Chỉ số giá tiêu dùng (CPI) tháng 10 tăng 0,2% so với tháng trước và tăng 3,1% "
+        "so với cùng kỳ năm trước."
+    )
+    en = indicator_sentence(
+        "Consumer price index (CPI)",
+        "2026-10-01",
+        101.2,
+        measure="index",
+        prev=-0.2,
+        yoy=3.1,
+        lang="en",
+    )
+    assert "down 0.2% on the previous month and up 3.1% year on year" in en
+
+
+def test_flow_sentence_states_level_and_year_to_date() -> None:
+    from analytics.narrative import indicator_sentence
+
+    s = indicator_sentence(
+        "Kim ngạch xuất khẩu",
+        "2026-10-01",
+        41993.0,
+        "triệu USD",
+        decimals=0,
+        prev=-8.9,
+        yoy=12.4,
+        ytd=389715.0,
+        ytd_yoy=9.45,
+    )
+    assert s.startswith("Kim ngạch xuất khẩu tháng 10 đạt 41.993 triệu USD, giảm 8,9%")
+    assert "lũy kế 10 tháng đạt 389.715 triệu USD, tăng 9,4% so với cùng kỳ." in s
+    assert "chưa có số liệu" in indicator_sentence("X", "2026-10-01", None)
+
+
+def test_target_sentence_and_status() -> None:
+    from analytics.narrative import target_sentence
+    from workbench.outlook import status_of
+
+    assert [status_of(p) for p in (0.9, 0.7, 0.5, 0.29, None)] == [
+        "on_track",
+        "on_track",
+        "at_risk",
+        "off_track",
+        "no_data",
+    ]
+    row = {
+        "indicator": "GDP_GROWTH_YTD",
+        "comparison": ">=",
+        "value": 8.0,
+        "value_hi": None,
+        "projected": 7.1,
+        "lo": 6.5,
+        "hi": 7.6,
+        "p_met": 0.05,
+        "status": "off_track",
+    }
+    s = target_sentence(row, "Tăng trưởng GDP")
+    assert s == (
+        "Tăng trưởng GDP: mục tiêu từ 8,0 trở lên; dự báo cả năm 7,1 (khoảng 6,5–7,6), "
+        "xác suất đạt 5%: khó đạt."
+    )
+
+
+def test_history_chart_has_band_and_target_and_renders_offline() -> None:
+    import vl_convert as vlc
+
+    from analytics import charts
+
+    hist = pd.DataFrame(
+        {"period": pd.date_range("2024-01-01", periods=12, freq="MS"), "value": range(12)}
+    )
+    fc = pd.DataFrame(
+        {
+            "ds": pd.date_range("2025-01-01", periods=3, freq="MS"),
+            "auto": [12.0] * 3,
+            "auto-lo-80": [10.0] * 3,
+            "auto-hi-80": [14.0] * 3,
+        }
+    )
+    chart = charts.history(hist, fc, target=15.0)
+    spec = chart.to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["line", "area", "line", "rule"]
+    assert "<svg" in vlc.vegalite_to_svg(chart.to_json())
+    rank = pd.DataFrame({"name": ["A", "B"], "area": ["01", "02"], "score": [1.0, 2.0]})
+    assert charts.ranking(rank, value="score", label="name", key="area", highlight="01").to_dict()
+
+
+def test_target_outlook_contract_and_cache(use_store: Path) -> None:
+    from workbench.outlook import COLUMNS, cache_dir, target_outlook
+
+    out = target_outlook(2025, kind="NA_GOV", models="snaive", n_windows=1)
+    assert list(out.columns) == COLUMNS
+    assert set(out["kind"]) == {"NA_GOV"} and (out["year"] == 2025).all()
+    assert set(out["status"]) <= {"on_track", "at_risk", "off_track", "no_data"}
+    got = out.dropna(subset=["p_met"])
+    assert len(got) and got["p_met"].between(0, 1).all()
+    assert (got["lo"] <= got["projected"]).all() and (got["projected"] <= got["hi"]).all()
+    files = list(cache_dir().glob("snapshot-*-2025-*.parquet"))
+    assert len(files) == 1
+    stamp = files[0].stat().st_mtime_ns
+    again = target_outlook(2025, kind="NA_GOV", models="snaive", n_windows=1)
+    pd.testing.assert_frame_equal(again, out)
+    assert files[0].stat().st_mtime_ns == stamp  # read from the cache, not recomputed
+    assert target_outlook(2031).empty
+
+
+def test_unknown_target_kind_is_a_user_error(use_store: Path) -> None:
+    from analytics.errors import NrisError
+    from workbench.outlook import target_outlook
+
+    with pytest.raises(NrisError, match="unknown target kind"):
+        target_outlook(2025, kind="NA")
