@@ -18,6 +18,10 @@ venv: $(STAMP)
 run: venv
 	$(BIN)/nris demo --if-empty
 	$(BIN)/nris summary
+	$(BIN)/nris run monthly_report --no-progress
+	$(BIN)/nris run quarterly_report --no-progress
+	$(BIN)/nris run indicator_forecast --workers 2 --no-progress
+	@echo "Báo cáo / reports: $${NRIS_REPORTS:-$(CURDIR)/reports}/index.html"
 
 lint: venv
 	$(BIN)/ruff check $(SRC)
