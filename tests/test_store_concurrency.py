@@ -25,11 +25,12 @@ READER = textwrap.dedent(
         time.sleep(0.01)
     while True:
         finished = done.exists()
-        t0 = time.perf_counter()
         try:
+            t0 = time.perf_counter()
+            df = analytics.load(["EXPORTS", "CPI"])
+            worst = max(worst, time.perf_counter() - t0)
             info = store.snapshot_info()
             full = pl.read_parquet(info["path"])
-            df = analytics.load(["EXPORTS", "CPI"])
             ids = full["submission_id"].unique().sort().to_list()
             if len(full) != info["rows"] or len(ids) != info["submissions"]:
                 errors.append(f"torn: {len(full)} rows vs {info['rows']}")
@@ -40,7 +41,6 @@ READER = textwrap.dedent(
         except Exception as exc:  # any error at all fails the test
             errors.append(repr(exc))
             info = {"submissions": -1}
-        worst = max(worst, time.perf_counter() - t0)
         loads += 1
         seen.append(info["submissions"])
         if finished:
