@@ -45,6 +45,7 @@ READER = textwrap.dedent(
         seen.append(info["submissions"])
         if finished:
             break
+        time.sleep(0.02)  # four readers polling flat out would only measure CPU starvation
     out.write_text(json.dumps({"seen": seen, "worst": worst, "loads": loads, "errors": errors}))
     """
 )
