@@ -41,6 +41,7 @@ class ServeOptions:
     cull_interval: int = 120
     boundaries: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    extra_args: list[str] = field(default_factory=list)  # more Voilà options (benchmarks, tuning)
 
 
 def needs_token(ip: str) -> bool:
@@ -83,7 +84,7 @@ def voila_argv(opts: ServeOptions, token: str) -> list[str]:
         f"--MappingKernelManager.cull_interval={opts.cull_interval}",
         "--MappingKernelManager.cull_connected=False",
     ]  # fmt: skip
-    return argv
+    return argv + list(opts.extra_args)
 
 
 def kernel_env(opts: ServeOptions) -> dict[str, str]:
