@@ -83,11 +83,14 @@ def load(
     end: str | dt.date | None = None,
     as_of: str | dt.date | dt.datetime | None = None,
     frame: Literal["polars", "pandas"] = "polars",
+    freq: str | None = None,
 ) -> pl.DataFrame | pd.DataFrame:
     """Indicator values as one row per (indicator, area, period): the latest vintage, or as of a time.
 
     ``indicators=None`` loads every indicator. ``as_of`` returns what was known then: for each key the
     newest vintage at or before ``as_of``. ``start``/``end`` bound the period start dates.
+    ``freq`` defaults to each indicator's own frequency; 6-month, 9-month or annual figures that
+    regimes also carry are read with ``freq="6M"`` (or "9M", "A", "Q"), and everything with "all".
     """
     pred = pl.lit(True)
     codes = resolve_indicators(indicators) if indicators is not None else None
@@ -96,6 +99,13 @@ def load(
     area_codes = resolve_areas(areas) if areas is not None else None
     if area_codes is not None:
         pred = pred & pl.col("area").is_in(area_codes)
+    if freq is None:
+        native = dict(
+            zip(catalog().indicators["code"], catalog().indicators["frequency"], strict=True)
+        )
+        pred = pred & (pl.col("freq") == pl.col("indicator").replace_strict(native, default=None))
+    elif freq != "all":
+        pred = pred & (pl.col("freq") == freq)
     if start is not None:
         pred = pred & (pl.col("period") >= pd.Timestamp(start).date())
     if end is not None:

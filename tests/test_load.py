@@ -49,3 +49,20 @@ def test_no_store(empty_store):
 def test_rows_come_sorted_by_key(use_store):
     df = analytics.load(["RETAIL_SALES", "CPI", "EXPORTS"])
     assert df.equals(df.sort(["indicator", "area", "period", "freq"]))
+
+
+def test_freq_defaults_to_the_indicators_own(tmp_path, monkeypatch, demo_store):
+    import shutil
+
+    from analytics import store
+
+    folder = tmp_path / "store"
+    shutil.copytree(demo_store, folder)
+    monkeypatch.setenv("NRIS_STORE", str(folder))
+    row = analytics.load("RETAIL_SALES", areas="VN", start="2022-01", end="2022-01", frame="pandas")
+    h1 = row.assign(freq="6M", value=123.0, status="official", submission_id=10**6)
+    with store.writer() as con:
+        store.append_observations(con, h1)
+    assert set(analytics.load("RETAIL_SALES")["freq"]) == {"M"}
+    assert analytics.load("RETAIL_SALES", freq="6M")["value"].to_list() == [123.0]
+    assert set(analytics.load("RETAIL_SALES", freq="all")["freq"]) == {"M", "6M"}
