@@ -70,26 +70,29 @@ def target_outlook(
     off_track / no_data), source_doc, demo. Cached per snapshot; ``refresh`` recomputes.
     """
     cat = catalog()
+    if kind is not None and kind not in set(cat.targets["kind"]):
+        raise NrisError(
+            f"Loại mục tiêu '{kind}' không hợp lệ (NA_GOV, GOV_MINISTRY, GOV_PROVINCE)",
+            f"unknown target kind '{kind}' (NA_GOV, GOV_MINISTRY, GOV_PROVINCE)",
+        )
     targets = cat.targets[cat.targets["year"] == int(year)]
-    if kind is not None:
-        if kind not in set(cat.targets["kind"]):
-            raise NrisError(
-                f"Loại mục tiêu '{kind}' không hợp lệ (NA_GOV, GOV_MINISTRY, GOV_PROVINCE)",
-                f"unknown target kind '{kind}' (NA_GOV, GOV_MINISTRY, GOV_PROVINCE)",
-            )
-        targets = targets[targets["kind"] == kind]
-    if area is not None:
-        targets = targets[targets["area"] == str(area)]
     if targets.empty:
         return pd.DataFrame(columns=COLUMNS)
+    # every target of the year is computed together (interval calibration pools the series of a
+    # frequency, so a report filtered to one area shows the same figures as the briefing)
     info = snapshot_info()
     opts = f"{models}|{pool}|{n_windows}"
-    path = _cache_path(info["file"], int(year), kind, area, opts)
+    path = _cache_path(info["file"], int(year), None, None, opts)
     if path.exists() and not refresh:
-        return pd.read_parquet(path)
-    out = _compute(targets, cat, models, pool, n_windows, n_jobs, address)
-    _write_cache(out, path)
-    return out
+        out = pd.read_parquet(path)
+    else:
+        out = _compute(targets, cat, models, pool, n_windows, n_jobs, address)
+        _write_cache(out, path)
+    if kind is not None:
+        out = out[out["kind"] == kind]
+    if area is not None:
+        out = out[out["area"] == str(area)]
+    return out.reset_index(drop=True)
 
 
 def _write_cache(df: pd.DataFrame, path: Path) -> None:
