@@ -78,7 +78,9 @@ def prophet_loop(df: pd.DataFrame) -> int:
                 continue
             model = Prophet(weekly_seasonality=False, daily_seasonality=False)
             model.fit(train)
-            rows += len(model.predict(model.make_future_dataframe(h, freq=freq, include_history=False)))
+            rows += len(
+                model.predict(model.make_future_dataframe(h, freq=freq, include_history=False))
+            )
     return rows
 
 
@@ -94,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     uids = np.array(sorted(df["unique_id"].unique()))
     rng = np.random.default_rng(0)
-    print(f"speed benchmark: {os.cpu_count()} cores, n_jobs={args.n_jobs}, "
-          f"{len(uids)} series in the demo store")
+    print(
+        f"speed benchmark: {os.cpu_count()} cores, n_jobs={args.n_jobs}, "
+        f"{len(uids)} series in the demo store"
+    )
     rows = []
     for mult in (1, 4, 16):
         n = min(args.base * mult, len(uids))
@@ -110,14 +114,22 @@ def main(argv: list[str] | None = None) -> int:
             tp = time.perf_counter() - t0
             row.update({"prophet_loop_s": tp, "prophet_series_per_s": n / tp, "speedup": tp / t})
         rows.append(row)
-        print(pd.DataFrame([row]).to_string(index=False, float_format=lambda v: f"{v:.2f}"),
-              flush=True)
+        print(
+            pd.DataFrame([row]).to_string(index=False, float_format=lambda v: f"{v:.2f}"),
+            flush=True,
+        )
     if args.full:
         t0 = time.perf_counter()
         workbench_run(df, args.n_jobs)
         t = time.perf_counter() - t0
-        rows.append({"scale": "full", "series": len(uids), "workbench_s": t,
-                     "workbench_series_per_s": len(uids) / t})
+        rows.append(
+            {
+                "scale": "full",
+                "series": len(uids),
+                "workbench_s": t,
+                "workbench_series_per_s": len(uids) / t,
+            }
+        )
     print("\n" + pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     return 0
 

@@ -26,7 +26,9 @@ def _check(df: pd.DataFrame, h: int, level: Sequence[int]) -> None:
         raise ValueError(f"horizon h must be a positive whole number of periods, got {h!r}")
     missing = {"unique_id", "ds", "y"} - set(df.columns)
     if missing:
-        raise ValueError(f"forecast frame lacks columns {sorted(missing)} (expected unique_id, ds, y)")
+        raise ValueError(
+            f"forecast frame lacks columns {sorted(missing)} (expected unique_id, ds, y)"
+        )
     bad = [lv for lv in level if not 0 < lv < 100]
     if bad:
         raise ValueError(f"interval levels must lie strictly between 0 and 100, got {bad}")
@@ -100,8 +102,16 @@ def prepare(
         future = future_dates(full[-1], h, m)
         Xf = _future_exog(uid, exog, future, Xf_all) if exog else None
         series.append(
-            engine.Series(uid=str(uid), ds=full, y=np.asarray(y, dtype=float), X=X, Xf=Xf,
-                          season=m, future=future, notes=notes)
+            engine.Series(
+                uid=str(uid),
+                ds=full,
+                y=np.asarray(y, dtype=float),
+                X=X,
+                Xf=Xf,
+                season=m,
+                future=future,
+                notes=notes,
+            )
         )
     return series, dropped
 
@@ -127,9 +137,16 @@ def _future_exog(uid: str, exog: list[str], future: pd.DatetimeIndex, X_df: Any)
 def _job(models, h, level, n_windows, step, pool, combine, mode, fitted, params) -> engine.Job:
     frozen = tuple((k, tuple(sorted(v.items()))) for k, v in sorted((params or {}).items()))
     return engine.Job(
-        h=int(h), models=_models(models), level=tuple(sorted(int(lv) for lv in level)),
-        n_windows=int(n_windows), step=step, pool=tuple(pool), combine=combine, mode=mode,
-        fitted=fitted, params=frozen,
+        h=int(h),
+        models=_models(models),
+        level=tuple(sorted(int(lv) for lv in level)),
+        n_windows=int(n_windows),
+        step=step,
+        pool=tuple(pool),
+        combine=combine,
+        mode=mode,
+        fitted=fitted,
+        params=frozen,
     )
 
 
@@ -179,7 +196,9 @@ def forecast(
             fits.append(pd.DataFrame({"unique_id": r["uid"], "ds": s.ds, "y": s.y, **r["fitted"]}))
     out = _concat(frames, ["unique_id", "ds"])
     out.attrs["notes"] = notes
-    weights = [{"unique_id": r["uid"], **r["auto"].get("weights", {})} for r in results if r["auto"]]
+    weights = [
+        {"unique_id": r["uid"], **r["auto"].get("weights", {})} for r in results if r["auto"]
+    ]
     out.attrs["weights"] = weights
     if fitted:
         return out, _concat(fits, ["unique_id", "ds"])
@@ -192,7 +211,9 @@ def _concat(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).sort_values(keys).reset_index(drop=True)
 
 
-def calibration_factors(z: np.ndarray, level: Sequence[int], min_points: int = 30) -> dict[int, float]:
+def calibration_factors(
+    z: np.ndarray, level: Sequence[int], min_points: int = 30
+) -> dict[int, float]:
     """Interval half-width in standard-deviation units per level, from standardised errors.
 
     Empirical quantiles of |z| when there are enough of them (so 80% intervals cover about 80%
@@ -208,7 +229,9 @@ def calibration_factors(z: np.ndarray, level: Sequence[int], min_points: int = 3
     return out
 
 
-def _calibrate(results: list[dict[str, Any]], level: Sequence[int], by_cutoff: bool = False) -> None:
+def _calibrate(
+    results: list[dict[str, Any]], level: Sequence[int], by_cutoff: bool = False
+) -> None:
     """Turn each auto forecast's (mean, sd) into intervals with factors pooled by frequency."""
     pools: dict[int, list[np.ndarray]] = {}
     for r in results:
@@ -270,8 +293,17 @@ def backtest(
     for r in results:
         notes += [{"unique_id": r["uid"], "note": n} for n in r["notes"]]
         for w in r["rows"] or []:
-            frames.append(pd.DataFrame({"unique_id": r["uid"], "ds": w["ds"], "cutoff": w["cutoff"],
-                                        "y": w["y"], **w["cols"]}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "unique_id": r["uid"],
+                        "ds": w["ds"],
+                        "cutoff": w["cutoff"],
+                        "y": w["y"],
+                        **w["cols"],
+                    }
+                )
+            )
     out = _concat(frames, ["unique_id", "cutoff", "ds"])
     out.attrs["notes"] = notes
     return out

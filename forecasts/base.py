@@ -95,7 +95,9 @@ class Forecaster:
         if not hasattr(self, "n_obs_"):
             raise RuntimeError(f"{self.name}: call fit before predict")
         if not isinstance(h, int | np.integer) or h < 1:
-            raise ForecastInputError(f"{self.name}: horizon h must be a positive integer, got {h!r}")
+            raise ForecastInputError(
+                f"{self.name}: horizon h must be a positive integer, got {h!r}"
+            )
         level = sorted(int(lv) for lv in level)
         if any(not 0 < lv < 100 for lv in level):
             raise ForecastInputError(f"{self.name}: levels must lie in (0, 100), got {level}")

@@ -68,6 +68,7 @@ def fit_predict(
     elif end + h <= len(s.y):
         Xf = s.X[end : end + h]
     else:
+        assert s.Xf is not None, "prepare() sets the future exogenous values"
         Xf = s.Xf[:h]
     model.fit(s.y[:end], X, s.ds[:end])
     out = model.predict(h, Xf, level=list(level))
@@ -84,7 +85,7 @@ def robust(
 ) -> tuple[dict[str, np.ndarray], np.ndarray | None, str]:
     """:func:`fit_predict` with the documented fallback: seasonal naive, then naive."""
     tried = [name] + [f for f in FALLBACK if f != name]
-    errors = []
+    errors: list[str] = []
     for candidate in tried:
         try:
             out, fit = fit_predict(candidate, s, end, h, level, fitted)
@@ -155,14 +156,17 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
     z: list[np.ndarray] = []
     for c in cuts:
         if all(c in preds[m] for m in weights):
-            mean = sum(w * preds[m][c][0] for m, w in weights.items())
-            sd = sum(w * preds[m][c][1] for m, w in weights.items())
+            mean = np.sum([w * preds[m][c][0] for m, w in weights.items()], axis=0)
+            sd = np.sum([w * preds[m][c][1] for m, w in weights.items()], axis=0)
             k = len(mean)
             with np.errstate(divide="ignore", invalid="ignore"):
                 zz = (y[c : c + k] - mean) / sd
             z.append(zz[np.isfinite(zz)])
     # final fit on the whole stretch
-    means, sds, fits, used = [], [], [], {}
+    means: list[np.ndarray] = []
+    sds: list[np.ndarray] = []
+    fits: list[np.ndarray | None] = []
+    used: dict[str, float] = {}
     for m, w in weights.items():
         try:
             out, fit = fit_predict(m, s, end, h, (80,), job.fitted)
@@ -182,10 +186,10 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
     total = sum(used.values())
     fitted = None
     if job.fitted and all(f is not None for f in fits):
-        fitted = sum(fits) / total
+        fitted = np.sum([f for f in fits if f is not None], axis=0) / total
     return {
-        "mean": sum(means) / total,
-        "sd": sum(sds) / total,
+        "mean": np.sum(means, axis=0) / total,
+        "sd": np.sum(sds, axis=0) / total,
         "z": np.concatenate(z) if z else np.array([]),
         "weights": {m: w / total for m, w in used.items()},
         "fitted": fitted,
@@ -237,8 +241,15 @@ def _backtest_rows(s: Series, job: Job) -> list[dict[str, Any]]:
     for c in cutoffs(n, job.h, job.n_windows, job.step, min_train):
         k = min(job.h, n - c)
         cols, _, info = _forecast_rows(s, job, c, k)
-        out.append({"cutoff": s.ds[c - 1], "ds": s.ds[c : c + k], "y": s.y[c : c + k],
-                    "cols": cols, "auto": info})
+        out.append(
+            {
+                "cutoff": s.ds[c - 1],
+                "ds": s.ds[c : c + k],
+                "y": s.y[c : c + k],
+                "cols": cols,
+                "auto": info,
+            }
+        )
     return out
 
 

@@ -111,13 +111,17 @@ def select(
     """
     df = _pandas(df)
     models = list(models or model_columns(df))
-    scores = evaluate(df, train_df, models, metrics=(metric.split("_")[0],), season=season,
-                      agg=False)
+    scores = evaluate(
+        df, train_df, models, metrics=(metric.split("_")[0],), season=season, agg=False
+    )
     scores = scores[scores["metric"] == metric].set_index("unique_id")[models]
     vals = scores.to_numpy(dtype=float)
     filled = np.where(np.isnan(vals), np.inf, vals)
     best = filled.argmin(axis=1)
     return pd.DataFrame(
-        {"unique_id": scores.index, "model": [models[i] for i in best],
-         metric: vals[np.arange(len(best)), best]}
+        {
+            "unique_id": scores.index,
+            "model": [models[i] for i in best],
+            metric: vals[np.arange(len(best)), best],
+        }
     ).reset_index(drop=True)

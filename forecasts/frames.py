@@ -47,7 +47,9 @@ def to_nixtla(
         n_freq = df.groupby(["indicator", "area"])["freq"].nunique()
         if (n_freq > 1).any():
             ind, area = n_freq[n_freq > 1].index[0]
-            raise ValueError(f"to_nixtla: {ind}|{area} has several frequencies; pass freq='M'/'Q'/'A'")
+            raise ValueError(
+                f"to_nixtla: {ind}|{area} has several frequencies; pass freq='M'/'Q'/'A'"
+            )
     if "vintage" in df.columns:
         df = df.sort_values("vintage").drop_duplicates(["indicator", "area", "period"], keep="last")
     out = pd.DataFrame(
@@ -69,9 +71,7 @@ def add_tet(df: pd.DataFrame, before: int = 0, after: int = 0) -> pd.DataFrame:
 
     out = df.copy()
     out["tet"] = 0.0
-    seasons = out.groupby("unique_id", sort=False)["ds"].transform(
-        lambda s: season_length(s)
-    )
+    seasons = out.groupby("unique_id", sort=False)["ds"].transform(lambda s: season_length(s))
     monthly = seasons == 12
     if monthly.any():
         out.loc[monthly, "tet"] = tet_share(out.loc[monthly, "ds"], before, after)

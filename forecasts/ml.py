@@ -22,7 +22,9 @@ class LagRegression(Forecaster):
     name = "ridge"
     min_length = 8
 
-    def __init__(self, season_length: int = 1, estimator: str = "ridge", n_calib: int | None = None) -> None:
+    def __init__(
+        self, season_length: int = 1, estimator: str = "ridge", n_calib: int | None = None
+    ) -> None:
         self.season_length = season_length
         self.estimator = estimator
         self.n_calib = n_calib
@@ -31,7 +33,9 @@ class LagRegression(Forecaster):
     def _n_lags(self) -> int:
         return self.season_length + 1 if self.season_length > 1 else 3
 
-    def _rows(self, lags: np.ndarray, t: np.ndarray, X: np.ndarray | None, Xprev: np.ndarray | None) -> np.ndarray:
+    def _rows(
+        self, lags: np.ndarray, t: np.ndarray, X: np.ndarray | None, Xprev: np.ndarray | None
+    ) -> np.ndarray:
         """Feature rows: lags (most recent first), rolling mean, season one-hot, Tết level/change."""
         m = max(self.season_length, 1)
         parts = [lags, lags[:, :m].mean(axis=1, keepdims=True)]
@@ -69,7 +73,15 @@ class LagRegression(Forecaster):
             raise ForecastInputError(f"{self.name}: series too short for {self._n_lags()} lags")
         return self._regressor().fit(A, b)
 
-    def _recurse(self, reg: Any, z: np.ndarray, X: np.ndarray | None, origins: np.ndarray, h: int, Xf: np.ndarray | None) -> np.ndarray:
+    def _recurse(
+        self,
+        reg: Any,
+        z: np.ndarray,
+        X: np.ndarray | None,
+        origins: np.ndarray,
+        h: int,
+        Xf: np.ndarray | None,
+    ) -> np.ndarray:
         """Forecast ``h`` levels of ``z`` from each origin (index of the last known point)."""
         L = self._n_lags()
         dz = np.diff(z)
@@ -107,7 +119,9 @@ class LagRegression(Forecaster):
     def _fit_impl(self, y: np.ndarray, X: np.ndarray | None) -> None:
         L = self._n_lags()
         if len(y) < L + 8:
-            raise ForecastInputError(f"{self.name}: series too short ({len(y)} points, needs {L + 8})")
+            raise ForecastInputError(
+                f"{self.name}: series too short ({len(y)} points, needs {L + 8})"
+            )
         self.scale_ = float(np.mean(np.abs(y[-max(self.season_length, 4) :]))) or 1.0
         z = y / self.scale_
         self.z_, self.X_ = z, X
@@ -128,7 +142,9 @@ class LagRegression(Forecaster):
             except ForecastInputError:
                 pass
 
-    def _predict_impl(self, h: int, X: np.ndarray | None, level: list[int]) -> dict[str, np.ndarray]:
+    def _predict_impl(
+        self, h: int, X: np.ndarray | None, level: list[int]
+    ) -> dict[str, np.ndarray]:
         z, n = self.z_, len(self.z_)
         mean = self._recurse(self.reg_, z, self.X_, np.array([n - 1]), h, X)[0] * self.scale_
         out = {"mean": mean}
@@ -137,11 +153,11 @@ class LagRegression(Forecaster):
         if self.calib_ is not None:
             reg, cut = self.calib_
             origins = np.arange(cut - 1, n - 1)
-            Xall = self.X_ if X is None else np.vstack([self.X_, X])
+            Xall = self.X_ if X is None or self.X_ is None else np.vstack([self.X_, X])
             paths = self._recurse(reg, z, Xall, origins, h, None)
             errors = np.full((len(origins), h), np.nan)
-            for i, o in enumerate(origins):
-                k = min(h, n - 1 - o)
+            for i, o in enumerate(origins.tolist()):
+                k = min(h, n - 1 - int(o))
                 errors[i, :k] = np.abs(z[o + 1 : o + 1 + k] - paths[i, :k])
         else:  # too short to hold out: in-sample one-step errors, widened like a random walk
             resid = np.abs(np.diff(z))
@@ -173,5 +189,7 @@ class HGB(LagRegression):
 
     name = "hgb"
 
-    def __init__(self, season_length: int = 1, estimator: str = "hgb", n_calib: int | None = None) -> None:
+    def __init__(
+        self, season_length: int = 1, estimator: str = "hgb", n_calib: int | None = None
+    ) -> None:
         super().__init__(season_length, estimator, n_calib)

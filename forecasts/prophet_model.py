@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -83,7 +84,7 @@ class Prophet(Forecaster):
         if index is None:
             raise ForecastInputError("prophet: needs the period dates (index)")
         self.freq_ = _FREQ.get(self.season_length, "MS")
-        mode = self.seasonality_mode if np.all(y > 0) else "additive"
+        mode: Any = self.seasonality_mode if np.all(y > 0) else "additive"
         model = _Prophet(
             yearly_seasonality=self.season_length > 1 and len(y) >= 2 * self.season_length,
             weekly_seasonality=False,
@@ -100,7 +101,7 @@ class Prophet(Forecaster):
             for j in range(X.shape[1]):
                 if np.ptp(X[:, j]) > 0:
                     col = f"x{j}"
-                    model.add_regressor(col, mode="additive" if mode == "additive" else mode)
+                    model.add_regressor(col, mode=mode)
                     frame[col] = X[:, j]
                     self.regressors_.append((j, col))
         np.random.seed(self.seed)
@@ -110,9 +111,7 @@ class Prophet(Forecaster):
         self.fitted_ = model.predict(frame.drop(columns="y"))["yhat"].to_numpy() if len(y) else None
 
     def _predict(self, h: int, X: np.ndarray | None, level: list[int]) -> dict[str, np.ndarray]:
-        future = pd.DataFrame(
-            {"ds": pd.date_range(self.last_, periods=h + 1, freq=self.freq_)[1:]}
-        )
+        future = pd.DataFrame({"ds": pd.date_range(self.last_, periods=h + 1, freq=self.freq_)[1:]})
         for j, col in self.regressors_:
             future[col] = X[:, j] if X is not None else 0.0
         np.random.seed(self.seed)

@@ -96,8 +96,12 @@ def reconcile(
 
 
 def _reconcile_one(
-    part: pd.DataFrame, fit: pd.DataFrame | None, S: pd.DataFrame, tags: dict,
-    models: list[str], method: str,
+    part: pd.DataFrame,
+    fit: pd.DataFrame | None,
+    S: pd.DataFrame,
+    tags: dict,
+    models: list[str],
+    method: str,
 ) -> tuple[pd.DataFrame, str]:
     from hierarchicalforecast.core import HierarchicalReconciliation
     from hierarchicalforecast.methods import BottomUp, MinTrace
@@ -111,7 +115,7 @@ def _reconcile_one(
     for name, rec in attempts:
         try:
             Y = None
-            if name != "bottom_up":
+            if name != "bottom_up" and fit is not None:
                 Y = fit[["unique_id", "ds", "y", *models]].dropna()
                 Y = Y[Y.groupby("ds")["unique_id"].transform("size") == len(S)]
             res = HierarchicalReconciliation([rec]).reconcile(
@@ -125,7 +129,9 @@ def _reconcile_one(
             merged = part.merge(values, on=["unique_id", "ds"], suffixes=("_base", ""))
             for m in models:
                 shift = merged[m] - merged[f"{m}_base"]
-                for c in [c for c in part.columns if c.startswith(f"{m}-lo-") or c.startswith(f"{m}-hi-")]:
+                for c in [
+                    c for c in part.columns if c.startswith(f"{m}-lo-") or c.startswith(f"{m}-hi-")
+                ]:
                     merged[c] = merged[c] + shift
             return merged[part.columns.tolist()], name
         except Exception as exc:  # MinT can fail on short or degenerate errors: fall back

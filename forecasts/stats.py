@@ -22,7 +22,9 @@ class ETS(StatsForecastWrapper):
     name = "ets"
     min_length = 4
 
-    def __init__(self, season_length: int = 1, model: str = "ZZZ", damped: bool | None = None) -> None:
+    def __init__(
+        self, season_length: int = 1, model: str = "ZZZ", damped: bool | None = None
+    ) -> None:
         self.season_length = season_length
         self.model = model
         self.damped = damped

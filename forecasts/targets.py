@@ -39,7 +39,10 @@ def annual(df: Any, time_agg: str, value_cols: Sequence[str] = ("y",)) -> pd.Dat
 
 
 def simulate_paths(
-    mean: np.ndarray, sd: np.ndarray, n_paths: int = 4000, seed: int = 0,
+    mean: np.ndarray,
+    sd: np.ndarray,
+    n_paths: int = 4000,
+    seed: int = 0,
     dependence: str = "random_walk",
 ) -> np.ndarray:
     """Gaussian future paths ``(n_paths, h)`` with the given per-step mean and standard deviation.
@@ -61,8 +64,13 @@ def simulate_paths(
 
 
 def target_probability(
-    ytd: np.ndarray, paths: np.ndarray, time_agg: str, target: float | None = None,
-    comparison: str = ">=", base: float | None = None, level: Sequence[int] = (80, 95),
+    ytd: np.ndarray,
+    paths: np.ndarray,
+    time_agg: str,
+    target: float | None = None,
+    comparison: str = ">=",
+    base: float | None = None,
+    level: Sequence[int] = (80, 95),
     periods_per_year: int | None = None,
 ) -> dict[str, Any]:
     """Annual figure from year-to-date actuals ``ytd`` and future ``paths`` of the rest of the year.
@@ -97,16 +105,28 @@ def target_probability(
     if target is None:
         out["p_target"] = None
     else:
-        hit = {">=": value >= target, "<=": value <= target, ">": value > target,
-               "<": value < target}[comparison]
+        hit = {
+            ">=": value >= target,
+            "<=": value <= target,
+            ">": value > target,
+            "<": value < target,
+        }[comparison]
         out["p_target"] = float(hit.mean())
     return out
 
 
 def year_end(
-    history: Any, fc: Any, year: int, time_agg: str, model: str = "auto",
-    target: float | None = None, comparison: str = ">=", base: float | None = None,
-    n_paths: int = 4000, seed: int = 0, dependence: str = "random_walk",
+    history: Any,
+    fc: Any,
+    year: int,
+    time_agg: str,
+    model: str = "auto",
+    target: float | None = None,
+    comparison: str = ">=",
+    base: float | None = None,
+    n_paths: int = 4000,
+    seed: int = 0,
+    dependence: str = "random_walk",
     level: Sequence[int] = (80, 95),
 ) -> dict[str, Any]:
     """Year-end projection of ONE series from its history (``ds, y``) and forecast frame.
@@ -134,7 +154,8 @@ def year_end(
         paths = simulate_paths(mean, sd, n_paths, seed, dependence)
     else:
         paths = np.empty((1, 0))
-    res = target_probability(hist["y"].to_numpy(float), paths, time_agg, target, comparison, base,
-                             level)
+    res = target_probability(
+        hist["y"].to_numpy(float), paths, time_agg, target, comparison, base, level
+    )
     res.update({"year": year, "n_actual": len(hist), "n_forecast": len(rest)})
     return res

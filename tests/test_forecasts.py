@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 import forecasts as F
-from forecasts import api
 from forecasts.base import ForecastInputError
 from forecasts.registry import make, models
 

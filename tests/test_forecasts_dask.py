@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,15 +33,49 @@ def cluster(tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    common = {"cwd": tmp_path, "env": env, "stdout": subprocess.DEVNULL,
-              "stderr": subprocess.DEVNULL}
-    procs = [subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--dashboard-address", ":0", "--no-show"], **common)]
+    common = {
+        "cwd": tmp_path,
+        "env": env,
+        "stdout": subprocess.DEVNULL,
+        "stderr": subprocess.DEVNULL,
+    }
+    procs = [
+        subprocess.Popen(
+            [
+                str(DASK),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dashboard-address",
+                ":0",
+                "--no-show",
+            ],
+            **common,
+        )
+    ]
     try:
         for _ in range(2):
-            procs.append(subprocess.Popen(
-                [str(DASK), "worker", address, "--nworkers", "1", "--nthreads", "1",
-                 "--host", "127.0.0.1", "--no-dashboard", "--memory-limit", "0"], **common))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(DASK),
+                        "worker",
+                        address,
+                        "--nworkers",
+                        "1",
+                        "--nthreads",
+                        "1",
+                        "--host",
+                        "127.0.0.1",
+                        "--no-dashboard",
+                        "--memory-limit",
+                        "0",
+                    ],
+                    **common,
+                )
+            )
         from distributed import Client
 
         with Client(address, timeout=60) as client:
