@@ -5,7 +5,6 @@ A failing notebook fails the test with the notebook name, the cell source and th
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -49,8 +48,6 @@ def test_every_notebook_is_covered_and_declares_documented_parameters() -> None:
 def _execute(rel: str, params: dict, out: Path) -> None:
     import papermill as pm
 
-    env_path = str(Path(sys.prefix) / "share" / "jupyter")
-    os.environ["JUPYTER_PATH"] = env_path
     try:
         pm.execute_notebook(
             str(ROOT / rel),
@@ -71,7 +68,11 @@ def _execute(rel: str, params: dict, out: Path) -> None:
 
 
 @pytest.mark.parametrize("rel", sorted(SMALL))
-def test_notebook_runs(rel: str, use_store: Path, tmp_path: Path) -> None:
+def test_notebook_runs(
+    rel: str, use_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the kernel is this venv's Python, whatever kernelspecs the user has elsewhere
+    monkeypatch.setenv("JUPYTER_PATH", str(Path(sys.prefix) / "share" / "jupyter"))
     out = tmp_path / Path(rel).name
     _execute(rel, SMALL[rel], out)
     assert out.exists()
