@@ -257,9 +257,15 @@ def run_chunk(chunk: list[Series], job: Job) -> list[dict[str, Any]]:
     """A worker's task: several series in a row (amortises shipping the job)."""
     _PARAMS.clear()
     _PARAMS.update({name: job.model_params(name) for name, _ in job.params})
+    import warnings
+
     from forecasts.base import one_thread
 
-    with one_thread():
+    with one_thread(), warnings.catch_warnings():
+        # numerical warnings of the libraries, once per series, drown a 1,000-series log;
+        # failures still surface as notes through the fallback
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
         return [run_series(s, job) for s in chunk]
 
 
