@@ -83,4 +83,3 @@ def test_unknown_old_code():
     )
     with pytest.raises(Exception, match="unknown old province codes: 03"):
         to_34(old)
-
