@@ -44,9 +44,6 @@ def _notebook(folder: Path) -> Path:
 @pytest.fixture
 def env(tmp_path: Path, use_store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Reports and run history in a temporary folder; a schedules file with the tiny job."""
-    store = tmp_path / "store"
-    store.mkdir()
-    # run history lives next to the store: give each test its own by pointing at a copy's folder
     monkeypatch.setenv("NRIS_REPORTS", str(tmp_path / "reports"))
     nb = _notebook(tmp_path)
     (tmp_path / "schedules.yml").write_text(
@@ -59,6 +56,7 @@ def env(tmp_path: Path, use_store: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     monkeypatch.setenv("NRIS_SCHEDULES", str(tmp_path / "schedules.yml"))
     from workbench import runs
 
+    # the run history lives next to the (shared, read-only) demo store: give each test its own
     monkeypatch.setattr(runs, "history_path", lambda: tmp_path / "runs.sqlite")
     return tmp_path
 
