@@ -24,6 +24,7 @@ _EXPORTS = {
     "ForecastInputError": "forecasts.base",
     "reconcile": "forecasts.reconciliation",
     "hierarchy": "forecasts.reconciliation",
+    "common_end": "forecasts.reconciliation",
     "year_end": "forecasts.targets",
     "target_probability": "forecasts.targets",
     "annual": "forecasts.targets",

@@ -63,6 +63,19 @@ def hierarchy(uids: list[str] | np.ndarray, areas: pd.DataFrame) -> tuple[pd.Dat
     return S, tags
 
 
+def common_end(df: pd.DataFrame) -> pd.DataFrame:
+    """Cut every series of an indicator at the last period ALL of them have.
+
+    Late or missing provincial submissions leave the latest month incomplete; forecasts that
+    start from different months cannot be reconciled, so the hierarchy forecasts from the last
+    complete period.
+    """
+    ind = df["unique_id"].astype(str).str.split(SEP, n=1).str[0]
+    last = df.dropna(subset=["y"]).groupby("unique_id")["ds"].max()
+    cut = last.groupby(last.index.str.split(SEP, n=1).str[0]).min()
+    return df[df["ds"] <= ind.map(cut)].reset_index(drop=True)
+
+
 def reconcile(
     fc: pd.DataFrame,
     fitted: pd.DataFrame | None = None,
@@ -83,6 +96,12 @@ def reconcile(
     out, methods = [], {}
     ind_of = fc["unique_id"].astype(str).str.split(SEP, n=1).str[0]
     for ind, part in fc.groupby(ind_of, sort=True):
+        dates = part.groupby("unique_id")["ds"].agg(lambda d: tuple(sorted(d)))
+        if dates.nunique() > 1:
+            raise ValueError(
+                f"reconcile: the {ind} series end on different periods, so their forecasts cover "
+                "different dates; trim the history with forecasts.common_end() first"
+            )
         S, tags = hierarchy(part["unique_id"].unique(), areas)
         part = part[part["unique_id"].isin(S["unique_id"])]
         fit = None if fitted is None else fitted[fitted["unique_id"].isin(S["unique_id"])]

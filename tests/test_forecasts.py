@@ -301,3 +301,15 @@ def test_to_nixtla_refuses_mixed_frequencies_unless_told() -> None:
     with pytest.raises(ValueError, match="several frequencies"):
         F.to_nixtla(both)
     assert len(F.to_nixtla(both, freq="Q")) == 4
+
+
+def test_reconcile_refuses_ragged_ends_and_common_end_fixes_them() -> None:
+    df = _hierarchy_frame()
+    ragged = df[~((df["unique_id"] == "GRDP|03") & (df["ds"] == df["ds"].max()))]
+    fc = F.forecast(ragged, 3, models=["snaive"], n_jobs=1, progress=False)
+    with pytest.raises(ValueError, match="common_end"):
+        F.reconcile(fc, None, AREAS)
+    trimmed = F.common_end(ragged)
+    assert trimmed.groupby("unique_id")["ds"].max().nunique() == 1
+    fc = F.forecast(trimmed, 3, models=["snaive"], n_jobs=1, progress=False)
+    assert len(F.reconcile(fc, None, AREAS)) == len(fc)
