@@ -132,9 +132,17 @@ def figures(
             pl.lit(None, pl.Float64).alias("ytd"), pl.lit(None, pl.Float64).alias("ytd_yoy")
         )
     when: Any = start
+    own = out.filter(pl.col("freq") == ("M" if span == "M" else span))
     if when is None:  # the latest period for which the monthly (or aggregated) data exists
-        when = out.filter(pl.col("freq") == ("M" if span == "M" else span))["period"].max()
-        when = when or out["period"].max()
+        when = own["period"].max() or out["period"].max()
+    elif own.filter(pl.col("period") == when).is_empty():
+        # not reported yet (late or missing): the latest earlier period, noted in the header
+        earlier = own.filter(pl.col("period") < when)["period"].max()
+        if earlier is None:
+            raise NrisError(
+                f"Chưa có số liệu của {area} đến kỳ {start}", f"no data for {area} up to {start}"
+            )
+        when = earlier
     out = out.filter(pl.col("period") == when)
     levels = pl.col("measure").is_in(["flow", "stock", "index"])
     m = pl.from_pandas(
@@ -174,6 +182,7 @@ def figures(
         .otherwise(None)
         .alias("ytd_yoy"),
         pl.lit(span).alias("span"),
+        pl.lit(start, pl.Date).alias("requested"),
     )
     dom = pl.from_pandas(catalog().domains[["code", "order"]]).rename(
         {"code": "domain", "order": "dorder"}
@@ -249,15 +258,33 @@ def setup(renderer: str = "svg") -> None:
     charts.use_offline(renderer)
 
 
-def show_header(title_vi: str, title_en: str, period_label: str, lang: str = "vi") -> None:
-    """Title, period and the provenance line (snapshot time, demo banner)."""
+def show_header(
+    title_vi: str,
+    title_en: str,
+    period_label: str,
+    lang: str = "vi",
+    fig: pl.DataFrame | None = None,
+) -> None:
+    """Title, period and the provenance line (snapshot time, demo banner); with ``fig``, a note
+    when the requested period has no data yet and an earlier one is shown."""
+    from analytics.calendar import period_label as label
     from analytics.store import snapshot_info
 
     info = snapshot_info()
     title = title_vi if lang == "vi" else title_en
-    _md(
-        f"# {title} – {period_label}\n\n*{narrative.as_of_note(info.get('max_vintage'), bool(info.get('demo')), lang)}*"
-    )
+    note = narrative.as_of_note(info.get("max_vintage"), bool(info.get("demo")), lang)
+    text = f"# {title} – {period_label}\n\n*{note}*"
+    if fig is not None and len(fig) and fig["requested"][0] is not None:
+        asked, got = fig["requested"][0], fig["period"][0]
+        if asked != got:
+            span = str(fig["span"][0])
+            a, g = label(asked, span, lang), label(got, span, lang)
+            text += (
+                f"\n\n**Chưa có số liệu {a}; báo cáo dùng số liệu {g}, kỳ gần nhất đã báo cáo.**"
+                if lang == "vi"
+                else f"\n\n**No data for {a} yet; this report shows {g}, the latest period reported.**"
+            )
+    _md(text)
 
 
 def show_domains(

@@ -339,6 +339,7 @@ def _child(spec: dict[str, Any]) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    _die_with_parent()
     status, error = "ok", ""
     try:
         pm.execute_notebook(
@@ -365,6 +366,20 @@ def _child(spec: dict[str, Any]) -> int:
         status = "failed"
     _atomic_text(Path(spec["result"]), json.dumps({"status": status, "error": error[:2000]}))
     return 0
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this child when the runner that started it dies (no orphaned runs)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        raise KeyboardInterrupt
 
 
 def _atomic_text(path: Path, text: str) -> None:
