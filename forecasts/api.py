@@ -191,9 +191,9 @@ def forecast(
         notes += [{"unique_id": r["uid"], "note": n} for n in r["notes"]]
         if r["rows"] is None:
             continue
-        frames.append(pd.DataFrame({"unique_id": r["uid"], "ds": s.future[: job.h], **r["rows"]}))
+        frames.append({"unique_id": r["uid"], "ds": s.future[: job.h], **r["rows"]})
         if fitted and r.get("fitted"):
-            fits.append(pd.DataFrame({"unique_id": r["uid"], "ds": s.ds, "y": s.y, **r["fitted"]}))
+            fits.append({"unique_id": r["uid"], "ds": s.ds, "y": s.y, **r["fitted"]})
     out = _concat(frames, ["unique_id", "ds"])
     out.attrs["notes"] = notes
     weights = [
@@ -205,10 +205,32 @@ def forecast(
     return out
 
 
-def _concat(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
-    if not frames:
+def _concat(records: list[dict[str, Any]], keys: list[str]) -> pd.DataFrame:
+    """One frame from per-series column dicts (scalars broadcast), built column by column:
+    a DataFrame per series and pd.concat cost more than the naive model itself."""
+    if not records:
         return pd.DataFrame(columns=keys)
-    return pd.concat(frames, ignore_index=True).sort_values(keys).reset_index(drop=True)
+    lengths = [
+        len(next(v for v in r.values() if not np.isscalar(v) and not isinstance(v, pd.Timestamp)))
+        for r in records
+    ]
+    cols: list[str] = []
+    for r in records:
+        cols += [c for c in r if c not in cols]
+    data = {}
+    for c in cols:
+        parts = []
+        for r, n in zip(records, lengths, strict=True):
+            v = r.get(c, np.nan)
+            parts.append(
+                np.repeat(v, n) if np.isscalar(v) or isinstance(v, pd.Timestamp) else np.asarray(v)
+            )
+        data[c] = np.concatenate(parts)
+    out = pd.DataFrame(data)
+    for c in ("ds", "cutoff"):
+        if c in out.columns:
+            out[c] = pd.to_datetime(out[c])
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def calibration_factors(
@@ -294,15 +316,13 @@ def backtest(
         notes += [{"unique_id": r["uid"], "note": n} for n in r["notes"]]
         for w in r["rows"] or []:
             frames.append(
-                pd.DataFrame(
-                    {
-                        "unique_id": r["uid"],
-                        "ds": w["ds"],
-                        "cutoff": w["cutoff"],
-                        "y": w["y"],
-                        **w["cols"],
-                    }
-                )
+                {
+                    "unique_id": r["uid"],
+                    "ds": w["ds"],
+                    "cutoff": w["cutoff"],
+                    "y": w["y"],
+                    **w["cols"],
+                }
             )
     out = _concat(frames, ["unique_id", "cutoff", "ds"])
     out.attrs["notes"] = notes

@@ -292,13 +292,39 @@ def dispatch(
         for chunk in _bar(chunks, progress, len(chunks)):
             results.extend(run_chunk(chunk, job))
         return results
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    ctx = mp.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    pool = _local_pool(workers)
+    try:
         futures = [pool.submit(run_chunk, chunk, job) for chunk in chunks]
         return _collect(futures, progress, _local_as_completed)
+    except Exception:
+        _POOLS.pop(workers, None)  # a broken pool is not reused
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
+_POOLS: dict[int, Any] = {}
+
+
+def _local_pool(workers: int) -> Any:
+    """A process pool kept for the session: statsforecast's numba functions compile on first use
+    in each process (~30 s of CPU), so reusing warm workers matters more than anything else."""
+    if workers not in _POOLS:
+        import atexit
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = mp.get_context("fork" if os.name == "posix" else "spawn")
+        _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        if len(_POOLS) == 1:
+            atexit.register(shutdown_pools)
+    return _POOLS[workers]
+
+
+def shutdown_pools() -> None:
+    """Stop the kept worker processes (also registered at exit)."""
+    while _POOLS:
+        _, pool = _POOLS.popitem()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _local_as_completed(futures: list) -> Iterable:

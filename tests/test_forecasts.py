@@ -313,3 +313,25 @@ def test_reconcile_refuses_ragged_ends_and_common_end_fixes_them() -> None:
     assert trimmed.groupby("unique_id")["ds"].max().nunique() == 1
     fc = F.forecast(trimmed, 3, models=["snaive"], n_jobs=1, progress=False)
     assert len(F.reconcile(fc, None, AREAS)) == len(fc)
+
+
+def test_positive_only_models_refuse_negatives_and_model_params_reach_the_model() -> None:
+    from forecasts.stats import ETS
+
+    class LogETS(ETS):
+        name = "logets"
+        positive_only = True
+
+    y = _monthly(level=-80)["y"].to_numpy()
+    with pytest.raises(ForecastInputError, match="strictly positive"):
+        LogETS(season_length=12).fit(y)
+    fc = F.forecast(
+        _monthly(),
+        3,
+        models=["prophet"],
+        level=(80,),
+        n_jobs=1,
+        progress=False,
+        model_params={"prophet": {"uncertainty_samples": 50}},
+    )
+    assert (fc["prophet-lo-80"] < fc["prophet-hi-80"]).all()
