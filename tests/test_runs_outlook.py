@@ -128,3 +128,19 @@ def test_unknown_target_kind_is_a_user_error(use_store: Path) -> None:
 
     with pytest.raises(NrisError, match="unknown target kind"):
         target_outlook(2025, kind="NA")
+
+
+def test_report_figures_fall_back_to_the_latest_reported_period(use_store: Path) -> None:
+    from analytics import report
+    from analytics.errors import NrisError
+
+    fig = report.figures("VN", "2022-09", "M", indicators=["EXPORTS", "CPI_YOY"])
+    assert set(fig["period"].cast(str)) == {"2022-06-01"}
+    assert set(fig["requested"].cast(str)) == {"2022-09-01"}
+    exports = fig.filter(fig["indicator"] == "EXPORTS").row(0, named=True)
+    assert exports["ytd"] is not None and exports["yoy"] is not None
+    assert fig.filter(fig["indicator"] == "CPI_YOY")["yoy"].is_null().all()
+    nine = report.figures("VN", "2021", "9M", indicators=["EXPORTS", "GDP_GROWTH_YTD"])
+    assert len(nine) == 2 and set(nine["span"]) == {"9M"}
+    with pytest.raises(NrisError):
+        report.figures("VN", "2010-01", "M", indicators=["EXPORTS"])
