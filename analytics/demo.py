@@ -15,10 +15,12 @@ import zlib
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from analytics import paths, store
 from analytics.calendar import report_deadline, tet_share
 from analytics.catalog import NATION, Catalog, catalog
+from analytics.transforms import to_freq
 
 START = pd.Timestamp("2015-01-01")
 TET_BEFORE, TET_AFTER = 5, 10
@@ -208,29 +210,77 @@ def generate_values(end: pd.Timestamp, seed: int = 2015) -> pd.DataFrame:
     return out[["indicator", "area", "period", "freq", "value", "unit"]]
 
 
-def _route(cat: Catalog) -> dict[tuple[str, str], str]:
-    """(indicator, national|province) -> the regime that files it.
+def _with_prelim(values: pd.DataFrame, ind: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Add the preliminary figure of each value: a little off, provinces still adding up."""
+    v = values.copy()
+    additive = v["indicator"].map(ind["measure"]).isin(["rate", "pct_change"]).to_numpy()
+    decimals = v["indicator"].map(ind["decimals"]).astype(int).to_numpy()
+    noise = rng.normal(0, 1, len(v))
+    prelim = np.where(additive, v["value"] + 0.1 * noise, v["value"] * (1 + 0.01 * noise))
+    v["prelim"] = [round(x, int(d)) for x, d in zip(prelim, decimals, strict=True)]
+    sums = v[v["area"] != NATION].groupby(["indicator", "period", "freq"])["prelim"].sum()
+    nat_add = (
+        (v["area"] == NATION)
+        & v["indicator"].map(ind["area_agg"]).eq("sum")
+        & v["indicator"].map(ind["levels"]).str.contains("province")
+    )
+    idx = pd.MultiIndex.from_frame(v.loc[nat_add, ["indicator", "period", "freq"]])
+    v.loc[nat_add, "prelim"] = [
+        round(x, int(d))
+        for x, d in zip(sums.reindex(idx).to_numpy(), decimals[nat_add.to_numpy()], strict=True)
+    ]
+    return v
 
-    Prefers a regime of the indicator's own frequency that its owning agency (national values) or
-    the provinces (province values) submit under.
+
+def _filings(cat: Catalog, values: pd.DataFrame) -> pd.DataFrame:
+    """What each report carries: values joined to (regime, agency, indicator, area, freq).
+
+    Every regime is filed by its submitters: a province reports its own area, a ministry the
+    national figures of the indicators it owns (indicators no submitter owns go to the first one).
+    6-month, 9-month and annual regimes carry monthly or quarterly series aggregated by their rule.
     """
-    regimes = cat.regimes.set_index("code")
     ind = cat.indicators.set_index("code")
-    submitters = cat.regime_submitters.groupby("regime")["agency"].agg(set)
-    links = cat.regime_indicators.assign(
-        level=lambda d: d["regime"].map(regimes["level"]),
-        same_freq=lambda d: (
-            d["regime"].map(regimes["frequency"]) == d["indicator"].map(ind["frequency"])
-        ),
-        by_owner=lambda d: [
-            ind.loc[i, "agency"] in submitters.get(r, set()) or lv == "province"
-            for i, r, lv in zip(d["indicator"], d["regime"], d["level"], strict=True)
-        ],
-    ).sort_values(["same_freq", "by_owner"], ascending=False, kind="stable")
-    route: dict[tuple[str, str], str] = {}
-    for _, link in links.iterrows():
-        route.setdefault((link["indicator"], link["level"]), link["regime"])
-    return route
+    regimes = cat.regimes.set_index("code")
+    area_of = dict(zip(cat.agencies["code"], cat.agencies["area"], strict=True))
+    subs = cat.regime_submitters.groupby("regime")["agency"].agg(list)
+    rows = []
+    for regime, links in cat.regime_indicators.groupby("regime", sort=False):
+        r = regimes.loc[regime]
+        submitters = subs.get(regime, [])
+        if r["frequency"] == "adhoc" or not submitters:
+            continue
+        codes = links["indicator"].tolist()
+        for agency in submitters:
+            if r["level"] == "province":
+                mine = codes
+            else:
+                mine = [c for c in codes if ind.loc[c, "agency"] == agency]
+                if agency == submitters[0]:
+                    mine += [c for c in codes if ind.loc[c, "agency"] not in submitters]
+            for code in mine:
+                native = ind.loc[code, "frequency"]
+                span = {"M": 1, "Q": 3, "6M": 6, "9M": 9, "A": 12}
+                freq = r["frequency"] if span[r["frequency"]] > span[native] else native
+                rows.append(
+                    (
+                        regime,
+                        agency,
+                        code,
+                        NATION if r["level"] == "national" else area_of[agency],
+                        freq,
+                    )
+                )
+    links = pd.DataFrame(rows, columns=["regime", "agency", "indicator", "area", "freq"])
+    coarse = links.loc[
+        links["freq"] != links["indicator"].map(ind["frequency"]), ["indicator", "freq"]
+    ]
+    frames = [values]
+    for freq, codes in coarse.drop_duplicates().groupby("freq")["indicator"]:
+        part = pl.from_pandas(values[values["indicator"].isin(set(codes))])
+        agg = to_freq(part, str(freq)).to_pandas()
+        agg["period"] = pd.to_datetime(agg["period"]).dt.date
+        frames.append(agg.assign(prelim=agg["value"]))
+    return links.merge(pd.concat(frames, ignore_index=True), on=["indicator", "area", "freq"])
 
 
 def demo_submissions(values: pd.DataFrame, seed: int = 2015) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -242,41 +292,8 @@ def demo_submissions(values: pd.DataFrame, seed: int = 2015) -> tuple[pd.DataFra
     cat = catalog()
     ind = cat.indicators.set_index("code")
     regimes = cat.regimes.set_index("code")
-    route = _route(cat)
-    v = values.copy()
-    v["level"] = np.where(v["area"] == NATION, "national", "province")
-    keys = list(zip(v["indicator"], v["level"], strict=True))
-    v["regime"] = [route.get(k, route.get((k[0], "national"), "")) for k in keys]
-    v["agency"] = np.where(
-        v["level"] == "national", v["indicator"].map(ind["agency"]), "UBND_" + v["area"]
-    )
     rng = _rng(seed, "vintages")
-    measure = v["indicator"].map(ind["measure"])
-    additive = measure.isin(["rate", "pct_change"])
-    noise = rng.normal(0, 1, len(v))
-    prelim_value = np.where(additive, v["value"] + 0.1 * noise, v["value"] * (1 + 0.01 * noise))
-    v["prelim"] = np.round(
-        prelim_value, v["indicator"].map(ind["decimals"]).to_numpy().astype(int).max()
-    )
-    v["prelim"] = [
-        round(x, int(d))
-        for x, d in zip(v["prelim"], v["indicator"].map(ind["decimals"]), strict=True)
-    ]
-    # Preliminary provincial figures of additive indicators still add up to the national one.
-    sums = v[v["level"] == "province"].groupby(["indicator", "period", "freq"])["prelim"].sum()
-    nat_add = (
-        (v["level"] == "national")
-        & v["indicator"].map(ind["area_agg"]).eq("sum")
-        & v["indicator"].map(ind["levels"]).str.contains("province")
-    )
-    idx = pd.MultiIndex.from_frame(v.loc[nat_add, ["indicator", "period", "freq"]])
-    v.loc[nat_add, "prelim"] = sums.reindex(idx).to_numpy()
-    v.loc[nat_add, "prelim"] = [
-        round(x, int(d))
-        for x, d in zip(
-            v.loc[nat_add, "prelim"], v.loc[nat_add, "indicator"].map(ind["decimals"]), strict=True
-        )
-    ]
+    v = _filings(cat, _with_prelim(values, ind, rng))
 
     subs = (
         v[["agency", "regime", "period", "freq"]]
@@ -284,7 +301,7 @@ def demo_submissions(values: pd.DataFrame, seed: int = 2015) -> tuple[pd.DataFra
         .sort_values(["agency", "regime", "freq", "period"])
     )
     subs["deadline"] = [
-        report_deadline(p, f, int(regimes.loc[r, "deadline_days"]) if r in regimes.index else 4)
+        report_deadline(p, f, int(regimes.loc[r, "deadline_days"]))
         for p, f, r in zip(subs["period"], subs["freq"], subs["regime"], strict=True)
     ]
     late = rng.random(len(subs)) < LATE_SHARE

@@ -161,12 +161,16 @@ def _weights(codes: Iterable[str], areas: Iterable[str]) -> pl.DataFrame:
     )
 
 
-def aggregate_areas(df: Frame, to: str = "nation", weights: pl.DataFrame | None = None) -> Frame:
+def aggregate_areas(
+    df: Frame, to: str = "nation", weights: pl.DataFrame | None = None, complete: bool = True
+) -> Frame:
     """Aggregate province rows to regions ("region") or the nation ("nation") by the area rule.
 
     Additive indicators are summed; ``wmean`` indicators are averaged with their weight indicator
     (e.g. population) of the same year or the latest before; ``none`` indicators cannot be aggregated.
     ``weights`` (columns _wcode, area, _wy, _w) may be given to avoid reading the store.
+    With ``complete`` (the default) a total is only given when every province of the region or
+    nation reported: a sum with a missing province is not a regional figure.
     """
     if to not in ("nation", "region"):
         raise NrisError(
@@ -219,6 +223,14 @@ def aggregate_areas(df: Frame, to: str = "nation", weights: pl.DataFrame | None 
         *[pl.col(c).first() for c in extra],
         *([pl.col("vintage").max()] if "vintage" in d.columns else []),
     )
+    if complete:
+        expected = (
+            pl.DataFrame({"_to": list(parent.values())})
+            .group_by("_to")
+            .agg(pl.len().alias("_expected"))
+        )
+        out = out.join(expected, on="_to").filter(pl.col("n_areas") == pl.col("_expected"))
+        out = out.drop("_expected")
     out = out.rename({"_to": "area"}).sort(["indicator", "area", "freq", "period"])
     return _like(out, df)
 

@@ -51,18 +51,14 @@ def test_rows_come_sorted_by_key(use_store):
     assert df.equals(df.sort(["indicator", "area", "period", "freq"]))
 
 
-def test_freq_defaults_to_the_indicators_own(tmp_path, monkeypatch, demo_store):
-    import shutil
-
-    from analytics import store
-
-    folder = tmp_path / "store"
-    shutil.copytree(demo_store, folder)
-    monkeypatch.setenv("NRIS_STORE", str(folder))
-    row = analytics.load("RETAIL_SALES", areas="VN", start="2022-01", end="2022-01", frame="pandas")
-    h1 = row.assign(freq="6M", value=123.0, status="official", submission_id=10**6)
-    with store.writer() as con:
-        store.append_observations(con, h1)
+def test_freq_defaults_to_the_indicators_own(use_store):
+    """Provinces' 6-month reports carry H1 retail sales; they stay out of the monthly series."""
     assert set(analytics.load("RETAIL_SALES")["freq"]) == {"M"}
-    assert analytics.load("RETAIL_SALES", freq="6M")["value"].to_list() == [123.0]
-    assert set(analytics.load("RETAIL_SALES", freq="all")["freq"]) == {"M", "6M"}
+    h1 = analytics.load("RETAIL_SALES", areas="79", freq="6M")
+    assert set(h1["freq"]) == {"6M"} and len(h1) == 8  # H1 2015 .. H1 2022
+    months = analytics.load("RETAIL_SALES", areas="79", start="2022-01", end="2022-06")
+    assert h1.filter(pl.col("period") == dt.date(2022, 1, 1))["value"].item() == pytest.approx(
+        months["value"].sum(),
+        rel=0.01,  # June is still preliminary
+    )
+    assert set(analytics.load("RETAIL_SALES", freq="all")["freq"]) == {"M", "6M", "9M"}
