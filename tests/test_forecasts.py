@@ -21,7 +21,13 @@ def _monthly(uid: str = "s", n: int = 84, seed: int = 0, level: float = 100.0) -
 
 
 # -- the model contract, once over every registered model -----------------------------------------
-@pytest.mark.parametrize("name", sorted(models()))
+HEAVY = {"arima", "hgb"}  # seasonal AutoARIMA search and boosting: seconds each, run as slow
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if n in HEAVY else n for n in sorted(models())],
+)
 def test_model_contract(name: str) -> None:
     df = _monthly()
     y = df["y"].to_numpy()
