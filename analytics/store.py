@@ -156,22 +156,7 @@ def next_submission_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def record_submission(con: duckdb.DuckDBPyConnection, **fields: Any) -> None:
     """Insert one row of the submissions audit table (accepted or rejected)."""
-    cols = [
-        "submission_id",
-        "agency",
-        "regime",
-        "period",
-        "freq",
-        "file_name",
-        "file_hash",
-        "received_at",
-        "status",
-        "n_rows",
-        "n_errors",
-        "n_warnings",
-        "reasons",
-        "source",
-    ]
+    cols = SUBMISSION_COLUMNS
     unknown = set(fields) - set(cols)
     if unknown:
         raise TypeError(f"unknown submission fields: {sorted(unknown)}")
