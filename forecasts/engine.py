@@ -270,6 +270,55 @@ def run_chunk(chunk: list[Series], job: Job) -> list[dict[str, Any]]:
 
 
 # -- dispatch -----------------------------------------------------------------------------------
+def map_chunks(
+    fn: Callable[..., list],
+    chunks: list,
+    *args: Any,
+    n_jobs: int | None = None,
+    address: str | Any | None = None,
+    progress: bool = True,
+    desc: str = "forecasts",
+    keep_pool: bool = False,
+) -> list:
+    """``fn(chunk, *args)`` for every chunk, concatenated in input order whatever the backend.
+
+    In this process (one job or one chunk), on local processes (default), or on the Dask cluster at
+    ``address``. ``keep_pool`` reuses warm local workers across calls. The report runner uses
+    this too, so forecasts and papermill fan-out scale out the same way.
+    """
+    n_jobs = n_jobs or os.cpu_count() or 1
+    if address is not None:
+        from distributed import Client, as_completed
+
+        client = address if isinstance(address, Client) else Client(address)
+        try:
+            shared = [client.scatter(a, broadcast=True) for a in args]
+            futures = [client.submit(fn, c, *shared, pure=False) for c in chunks]
+            return _collect(futures, progress, as_completed, desc)
+        finally:
+            if client is not address:
+                client.close()
+    if n_jobs == 1 or len(chunks) <= 1:
+        return [r for c in _bar(chunks, progress, len(chunks), desc) for r in fn(c, *args)]
+    if not keep_pool:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = mp.get_context("fork" if os.name == "posix" else "spawn")
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as fresh:
+            return _collect(
+                [fresh.submit(fn, c, *args) for c in chunks], progress, _local_as_completed, desc
+            )
+    pool = _local_pool(n_jobs)
+    try:
+        futures = [pool.submit(fn, c, *args) for c in chunks]
+        return _collect(futures, progress, _local_as_completed, desc)
+    except Exception:
+        _POOLS.pop(n_jobs, None)  # a broken pool is not reused
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
 def dispatch(
     series: list[Series],
     job: Job,
@@ -281,25 +330,25 @@ def dispatch(
 
     Results come back in input order whatever the backend, so runs are comparable.
     """
-    n_jobs = n_jobs or os.cpu_count() or 1
-    workers = n_jobs
+    workers = n_jobs or os.cpu_count() or 1
     if address is not None:
-        return _dask(series, job, address, progress)
+        workers = _dask_workers(address)
     size = max(1, math.ceil(len(series) / (workers * 4)))
     chunks = [series[i : i + size] for i in range(0, len(series), size)]
-    if n_jobs == 1 or len(chunks) <= 1:
-        results = []
-        for chunk in _bar(chunks, progress, len(chunks)):
-            results.extend(run_chunk(chunk, job))
-        return results
-    pool = _local_pool(workers)
+    return map_chunks(
+        run_chunk, chunks, job, n_jobs=n_jobs, address=address, progress=progress, keep_pool=True
+    )
+
+
+def _dask_workers(address: str | Any) -> int:
+    from distributed import Client
+
+    client = address if isinstance(address, Client) else Client(address)
     try:
-        futures = [pool.submit(run_chunk, chunk, job) for chunk in chunks]
-        return _collect(futures, progress, _local_as_completed)
-    except Exception:
-        _POOLS.pop(workers, None)  # a broken pool is not reused
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
+        return max(1, len(client.scheduler_info().get("workers", {})))
+    finally:
+        if client is not address:
+            client.close()
 
 
 _POOLS: dict[int, Any] = {}
@@ -333,33 +382,17 @@ def _local_as_completed(futures: list) -> Iterable:
     return as_completed(futures)
 
 
-def _dask(series: list[Series], job: Job, address: Any, progress: bool) -> list[dict[str, Any]]:
-    from distributed import Client, as_completed
-
-    client = address if isinstance(address, Client) else Client(address)
-    try:
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-        size = max(1, math.ceil(len(series) / (n_workers * 4)))
-        chunks = [series[i : i + size] for i in range(0, len(series), size)]
-        job_f = client.scatter(job, broadcast=True)
-        futures = [client.submit(run_chunk, chunk, job_f, pure=False) for chunk in chunks]
-        return _collect(futures, progress, as_completed)
-    finally:
-        if client is not address:
-            client.close()
-
-
-def _collect(futures: list, progress: bool, as_completed: Callable) -> list[dict[str, Any]]:
+def _collect(futures: list, progress: bool, as_completed: Callable, desc: str) -> list:
     order = {f: i for i, f in enumerate(futures)}
-    done: dict[int, list[dict[str, Any]]] = {}
-    for fut in _bar(as_completed(futures), progress, len(futures)):
+    done: dict[int, list] = {}
+    for fut in _bar(as_completed(futures), progress, len(futures), desc):
         done[order[fut]] = fut.result()
     return [r for i in range(len(futures)) for r in done[i]]
 
 
-def _bar(it: Iterable, progress: bool, total: int) -> Iterable:
+def _bar(it: Iterable, progress: bool, total: int, desc: str) -> Iterable:
     if not progress:
         return it
     from tqdm.auto import tqdm
 
-    return tqdm(it, total=total, desc="forecasts", unit="chunk", leave=False)
+    return tqdm(it, total=total, desc=desc, unit="chunk", leave=False)

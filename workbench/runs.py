@@ -529,32 +529,17 @@ def run_job(
 
 
 def _fan_out(args: list, workers: int | None, address: Any, progress: bool) -> list[RunResult]:
-    """The forecasts engine's dispatch pattern (local fork processes or Dask, results in order)."""
-    from forecasts import engine
+    """One report per task on local processes or a Dask cluster (the forecasts engine's fan-out)."""
+    from forecasts.engine import map_chunks
 
-    n = workers or os.cpu_count() or 1
-    if address is None and (n == 1 or len(args) <= 1):
-        return [_task(a) for a in engine._bar(args, progress and len(args) > 1, len(args))]
-    chunks = [[a] for a in args]
-    if address is not None:
-        from distributed import Client, as_completed
-
-        client = address if isinstance(address, Client) else Client(address)
-        try:
-            futures = [client.submit(_run_chunk, c, pure=False) for c in chunks]
-            collected: list[Any] = engine._collect(futures, progress, as_completed)
-            return collected
-        finally:
-            if client is not address:
-                client.close()
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    ctx = mp.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
-        local: list[Any] = [pool.submit(_run_chunk, c) for c in chunks]
-        done: list[Any] = engine._collect(local, progress, engine._local_as_completed)
-        return done
+    return map_chunks(
+        _run_chunk,
+        [[a] for a in args],
+        n_jobs=workers,
+        address=address,
+        progress=progress and len(args) > 1,
+        desc="reports",
+    )
 
 
 # -- index ------------------------------------------------------------------------------------
