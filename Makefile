@@ -22,6 +22,7 @@ run: venv
 	$(BIN)/nris run quarterly_report --no-progress
 	$(BIN)/nris run indicator_forecast --workers 2 --no-progress
 	@echo "Báo cáo / reports: $${NRIS_REPORTS:-$(CURDIR)/reports}/index.html"
+	$(BIN)/nris serve
 
 lint: venv
 	$(BIN)/ruff check $(SRC)
