@@ -14,19 +14,8 @@ from analytics.catalog import catalog
 from analytics.errors import unknown_code
 
 KEY = ["indicator", "area", "period", "freq"]
-COLUMNS = [
-    "indicator",
-    "area",
-    "period",
-    "freq",
-    "value",
-    "unit",
-    "status",
-    "vintage",
-    "submission_id",
-    "agency",
-    "regime",
-]
+# The store's observation columns, with the vintage beside the status it qualifies.
+COLUMNS = KEY + ["value", "unit", "status", "vintage", "submission_id", "agency", "regime"]
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str] | None:

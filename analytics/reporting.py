@@ -182,27 +182,12 @@ def submission_history(
     indicator: str, area: str = "VN", period: str | dt.date | None = None
 ) -> pd.DataFrame:
     """Every stored vintage of a series with who sent it, when, from which file, and its status."""
-    from analytics.load import vintages
+    from analytics.load import COLUMNS, vintages
 
     v = vintages(indicator, area, period).to_pandas()
     subs = submissions()[["submission_id", "file_name", "received_at", "source"]]
     out = v.merge(subs, on="submission_id", how="left")
-    cols = [
-        "indicator",
-        "area",
-        "period",
-        "freq",
-        "value",
-        "unit",
-        "status",
-        "vintage",
-        "submission_id",
-        "agency",
-        "regime",
-        "file_name",
-        "received_at",
-        "source",
-    ]
+    cols = [*COLUMNS, "file_name", "received_at", "source"]
     return out[cols].sort_values(["period", "vintage", "submission_id"]).reset_index(drop=True)
 
 
