@@ -144,3 +144,37 @@ def test_report_figures_fall_back_to_the_latest_reported_period(use_store: Path)
     assert len(nine) == 2 and set(nine["span"]) == {"9M"}
     with pytest.raises(NrisError):
         report.figures("VN", "2010-01", "M", indicators=["EXPORTS"])
+
+
+def test_target_outlook_is_computed_once_when_asked_at_once(
+    use_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Briefing kernels that see a new snapshot together wait for one computation, not repeat it."""
+    import threading
+    import time
+
+    from workbench import outlook
+
+    calls: list[int] = []
+    real = outlook._compute
+
+    def slow(*args: object, **kwargs: object) -> pd.DataFrame:
+        calls.append(1)
+        time.sleep(0.5)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outlook, "_compute", slow)
+    results: list[pd.DataFrame] = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(outlook.target_outlook(2025, models="naive", n_windows=1))
+        )
+        for _ in range(3)
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(calls) == 1 and len(results) == 3
+    for other in results[1:]:
+        pd.testing.assert_frame_equal(other, results[0])

@@ -8,9 +8,12 @@ snapshot makes the cache stale by name, never by time.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,13 +89,74 @@ def target_outlook(
     if path.exists() and not refresh:
         out = pd.read_parquet(path)
     else:
-        out = _compute(targets, cat, models, pool, n_windows, n_jobs, address)
-        _write_cache(out, path)
+        # One process computes a snapshot's outlook; the others (several briefing kernels seeing a
+        # new snapshot at once, a report run) wait for it and read the result.
+        with _computing(path):
+            if path.exists() and not refresh:
+                out = pd.read_parquet(path)
+            else:
+                out = _compute(targets, cat, models, pool, n_windows, n_jobs, address)
+                _write_cache(out, path)
     if kind is not None:
         out = out[out["kind"] == kind]
     if area is not None:
         out = out[out["area"] == str(area)]
     return out.reset_index(drop=True)
+
+
+@contextlib.contextmanager
+def _computing(path: Path) -> Iterator[None]:
+    """Hold the lock that serializes computing the cache file ``path`` across processes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def warm(year: int | None = None) -> int:
+    """Compute the current snapshot's outlook ahead of the briefings (``nris serve`` calls this).
+
+    ``year`` defaults to the year of the latest monthly data. Returns the number of targets.
+    """
+    if year is None:
+        import analytics
+
+        cpi = analytics.load("CPI_YOY", areas=["VN"], frame="pandas")
+        assert isinstance(cpi, pd.DataFrame)
+        year = int(pd.Timestamp(cpi["period"].max()).year) if len(cpi) else pd.Timestamp.now().year
+    return len(target_outlook(year))
+
+
+def watch(interval: float = 10.0) -> None:
+    """Warm the outlook of every snapshot as it is published, until killed (run by ``nris serve``).
+
+    Runs at low priority in its own process, so the first leader to open the overview after new
+    submissions finds the targets' outlook computed instead of waiting 20-60 s for the forecasts.
+    """
+    import json
+    import time
+
+    from analytics.store import pointer_path
+    from workbench.runs import _die_with_parent
+
+    _die_with_parent()
+    os.nice(10)
+    done = None
+    while True:
+        try:
+            key = json.loads(pointer_path().read_text(encoding="utf-8"))["file"]
+        except (OSError, ValueError, KeyError):
+            key = None
+        if key is not None and key != done:
+            try:
+                warm()
+            except Exception as exc:  # keep watching; the briefings compute it themselves
+                print(f"outlook for {key} failed: {type(exc).__name__}: {exc}", flush=True)
+            done = key
+        time.sleep(interval)
 
 
 def _write_cache(df: pd.DataFrame, path: Path) -> None:
@@ -107,7 +171,7 @@ def _write_cache(df: pd.DataFrame, path: Path) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
     snapshot_stem = path.name.split("-", 2)[:2]
-    for old in path.parent.glob("snapshot-*.parquet"):
+    for old in [*path.parent.glob("snapshot-*.parquet"), *path.parent.glob("snapshot-*.lock")]:
         if old.name.split("-", 2)[:2] != snapshot_stem:
             old.unlink(missing_ok=True)
 
