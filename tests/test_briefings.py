@@ -78,9 +78,13 @@ def test_voila_command_is_hardened() -> None:
         "--VoilaConfiguration.default_pool_size=2",
         "--MappingKernelManager.cull_idle_timeout=",
         "--VoilaConfiguration.template=nris",
+        "--VoilaKernelManager.fill_delay=",
     ):
         assert flag in text
     assert "--Voila.token=" in argv  # loopback: no token needed
+    defaults = serve.ServeOptions()
+    assert defaults.pool_size >= 2 and defaults.fill_delay >= 5
+    assert "fill_delay" not in " ".join(serve.voila_argv(serve.ServeOptions(preheat=False), ""))
 
 
 def test_token_required_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,6 +179,25 @@ def test_page_picks_up_a_new_snapshot(
     assert "20/07/2022" in page.asof.value and "nris-updated" in page.notice.value
 
 
+def test_static_copy_is_the_live_page_without_javascript(use_store: Path) -> None:
+    from workbench.briefings.overview import Overview
+
+    page = Overview(poll=0)
+    bundle = page._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    static = bundle["text/html"]
+    assert "nris-static" in static and "nris-live" not in static
+    assert "nris-live" in page.widget._dom_classes
+    svgs = _svgs(page.body)
+    assert svgs and all(s in static for s in svgs)  # the same cards and charts, verbatim
+    assert "DỮ LIỆU MẪU" in static and "Số liệu đến" in static
+    assert "<script" not in static.replace("<svg", "")
+    assert '<select disabled aria-disabled="true"><option selected>Cả nước</option>' in static
+    page.area.value = "79"
+    again = page._repr_mimebundle_()["text/html"]
+    assert "Thành phố Hồ Chí Minh</option>" in again and again != static
+
+
 def test_overview_cards_colour_by_good_direction(use_store: Path) -> None:
     from workbench.briefings import charts
     from workbench.briefings.overview import Overview
@@ -243,7 +266,9 @@ def _open(browser, url: str):
     ctx.route("**/*", route)
     page = ctx.new_page()
     page.goto(url)
-    page.wait_for_selector(".nris-page.nris-ready-vi .nris-chart svg", timeout=120_000)
+    # the live widgets (not the static copy the page shows first) are in place
+    page.wait_for_selector(".nris-page.nris-live.nris-ready-vi .nris-chart svg", timeout=120_000)
+    page.wait_for_selector(".nris-ssr", state="detached", timeout=60_000)
     return ctx, page, outside
 
 
@@ -313,6 +338,36 @@ def test_briefing_in_browser(voila_server: serve.Server, browser, nb: str) -> No
         assert "DEMO DATA" in body_en and "Số liệu đến" not in body_en
         _screenshot(page, shots / f"{PAGES[nb]}_en.png")
         assert outside == [], f"requests beyond localhost: {outside}"
+    finally:
+        ctx.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_page_is_readable_before_its_javascript(voila_server: serve.Server, browser) -> None:
+    """The charts are in the page's HTML: they show even when Voilà's JavaScript never arrives."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+
+    def route(r):
+        u = r.request.url
+        if u.startswith(("http://127.0.0.1", "data:")) and "/voila/static/" not in u:
+            return r.continue_()
+        return r.abort()
+
+    ctx.route("**/*", route)
+    page = ctx.new_page()
+    try:
+        page.goto(voila_server.url("1_tong_quan.ipynb"))
+        page.wait_for_selector(".nris-static.nris-ready-vi .nris-chart svg", timeout=120_000)
+        assert page.locator(".nris-static .nris-card").first.is_visible()
+        assert "DỮ LIỆU MẪU" in page.inner_text("body")
+        marks = page.eval_on_selector_all(
+            ".nris-static .nris-chart svg",
+            "els => els.map(e => e.querySelectorAll('path, rect, circle, line, polyline').length)",
+        )
+        assert marks and all(m > 0 for m in marks)
+        assert page.locator(".nris-live").count() == 0  # no live widgets without the JavaScript
+        assert page.locator(".nris-static select").first.is_disabled()
     finally:
         ctx.close()
 

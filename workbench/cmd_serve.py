@@ -18,8 +18,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--token",
         help="access token (default $NRIS_SERVE_TOKEN; generated when listening beyond loopback)",
     )
+    defaults = serve.ServeOptions()
     p.add_argument(
-        "--pool-size", type=int, default=1, help="preheated kernels per briefing (default 1)"
+        "--pool-size",
+        type=int,
+        default=defaults.pool_size,
+        help=f"preheated kernels per briefing (default {defaults.pool_size})",
+    )
+    p.add_argument(
+        "--fill-delay",
+        type=float,
+        default=defaults.fill_delay,
+        help="seconds after a request before a replacement kernel starts, so that it does not "
+        f"slow down the page being opened (default {defaults.fill_delay:g})",
     )
     p.add_argument("--no-preheat", action="store_true", help="start kernels on request only")
     p.add_argument(
@@ -37,6 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ip=args.ip,
         token=args.token,
         pool_size=args.pool_size,
+        fill_delay=args.fill_delay,
         preheat=not args.no_preheat,
         cull_idle=args.cull_idle,
         boundaries=args.boundaries,

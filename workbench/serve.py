@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from analytics import paths
 from analytics.errors import NrisError
@@ -35,10 +36,14 @@ class ServeOptions:
     port: int = 8866
     ip: str = "127.0.0.1"
     token: str | None = None
-    pool_size: int = 1
+    pool_size: int = 2  # two leaders opening the same page at once both get a computed page
     preheat: bool = True
+    # A replacement kernel (Python start, imports, the page computed: 4-8 CPU-seconds) starts this
+    # long after a request, not 1 s after it (Voilà's default) while the page is still loading.
+    fill_delay: float = 10.0
     cull_idle: int = 1800  # seconds without activity before a user's kernel is shut down
     cull_interval: int = 120
+    warm_outlook: bool = True  # compute each new snapshot's target outlook in the background
     boundaries: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     extra_args: list[str] = field(default_factory=list)  # more Voilà options (benchmarks, tuning)
@@ -84,6 +89,8 @@ def voila_argv(opts: ServeOptions, token: str) -> list[str]:
         f"--MappingKernelManager.cull_interval={opts.cull_interval}",
         "--MappingKernelManager.cull_connected=False",
     ]  # fmt: skip
+    if opts.preheat:
+        argv.append(f"--VoilaKernelManager.fill_delay={max(opts.fill_delay, 0.0):g}")
     return argv + list(opts.extra_args)
 
 
@@ -113,6 +120,33 @@ def url(opts: ServeOptions, token: str, notebook: str | None = None) -> str:
     return f"http://{host}:{opts.port}/{path}{query}"
 
 
+def start_outlook_watcher(
+    opts: ServeOptions, log: Any = subprocess.DEVNULL
+) -> subprocess.Popen | None:
+    """The low-priority child that computes each new snapshot's target outlook ahead of the pages.
+
+    Without it the first overview after new submissions would wait 20-60 s for the forecasts; the
+    kernels that need the outlook while it runs wait for it (a file lock) instead of repeating it.
+    """
+    if not opts.warm_outlook:
+        return None
+    code = "from workbench import outlook; outlook.watch()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env=kernel_env(opts), stdout=log, stderr=subprocess.STDOUT,
+        cwd=str(briefings_dir()), start_new_session=True,
+    )  # fmt: skip
+
+
+def _stop(proc: subprocess.Popen | None) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 @dataclass
 class Server:
     """A running Voilà process started by :func:`start`."""
@@ -121,19 +155,15 @@ class Server:
     opts: ServeOptions
     token: str
     log: Path
+    watcher: subprocess.Popen | None = None
 
     def url(self, notebook: str | None = None) -> str:
         return url(self.opts, self.token, notebook)
 
     def stop(self) -> None:
-        """Stop the server and its kernels."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        """Stop the server, its kernels and the outlook watcher."""
+        _stop(self.watcher)
+        _stop(self.process)
 
 
 def start(opts: ServeOptions, log: Path, timeout: float = 90.0) -> Server:
@@ -145,7 +175,7 @@ def start(opts: ServeOptions, log: Path, timeout: float = 90.0) -> Server:
         voila_argv(opts, token), env=kernel_env(opts), stdout=fh, stderr=subprocess.STDOUT,
         cwd=str(briefings_dir()), start_new_session=True,
     )  # fmt: skip
-    server = Server(proc, opts, token, log)
+    server = Server(proc, opts, token, log, start_outlook_watcher(opts, fh))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -171,4 +201,8 @@ def serve(opts: ServeOptions) -> int:
     print(f"Bản tin lãnh đạo | leaders' briefings: {url(opts, token)}", flush=True)
     if token and needs_token(opts.ip):
         print("  (cần mã truy cập | token required; it is in the address above)", flush=True)
-    return subprocess.call(argv, env=kernel_env(opts), cwd=str(briefings_dir()))
+    watcher = start_outlook_watcher(opts, None)
+    try:
+        return subprocess.call(argv, env=kernel_env(opts), cwd=str(briefings_dir()))
+    finally:
+        _stop(watcher)

@@ -236,9 +236,9 @@ class Indicator(Briefing):
 
 def indicator(
     lang: str = "vi", code: str = "EXPORTS", area: str = "VN", transform: str = "level"
-) -> widgets.Widget:
-    """The indicator drill-down page as a widget."""
-    return Indicator(lang=lang, indicator=code, area=area, transform=transform).widget
+) -> Briefing:
+    """The indicator drill-down page (display it in a Voilà notebook; ``.widget`` is the live widget)."""
+    return Indicator(lang=lang, indicator=code, area=area, transform=transform)
 
 
 __all__ = ["Indicator", "indicator", "narrative", "np"]

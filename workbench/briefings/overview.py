@@ -164,6 +164,6 @@ class Overview(Briefing):
         return out
 
 
-def overview(lang: str = "vi", area: str = "VN") -> widgets.Widget:
-    """The national overview page as a widget (display it in a Voilà notebook)."""
-    return Overview(lang=lang, area=area).widget
+def overview(lang: str = "vi", area: str = "VN") -> Briefing:
+    """The national overview page (display it in a Voilà notebook; ``.widget`` is the live widget)."""
+    return Overview(lang=lang, area=area)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from analytics import store
 from analytics.errors import NrisError
-from workbench.briefings import charts
+from workbench.briefings import charts, static
 from workbench.briefings.i18n import t
 
 CSS = """
@@ -166,11 +166,18 @@ class Briefing:
         )
         self.widget.add_class("nris-page")
         self.widget.add_class(f"nris-{self.key}")
+        self.widget.add_class(static.LIVE_CLASS)
         self._render_all()
         _mark_ready(self.key)
         interval = poll_seconds() if poll is None else poll
         if interval > 0:
             threading.Thread(target=self._watch, args=(interval,), daemon=True).start()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The live widget plus its static HTML copy (painted before the widgets connect)."""
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        bundle["text/html"] = static.page_html(self.widget)
+        return bundle
 
     # -- for subclasses -------------------------------------------------------------------------
     def controls(self) -> list[widgets.Widget]:

@@ -195,9 +195,9 @@ class Provinces(Briefing):
 
 def provinces(
     lang: str = "vi", code: str = "RETAIL_SALES", transform: str = "yoy", province: str = "01"
-) -> widgets.Widget:
-    """The provinces page as a widget."""
-    return Provinces(lang=lang, indicator=code, transform=transform, province=province).widget
+) -> Briefing:
+    """The provinces page (display it in a Voilà notebook; ``.widget`` is the live widget)."""
+    return Provinces(lang=lang, indicator=code, transform=transform, province=province)
 
 
 __all__ = ["Provinces", "analytics", "pl", "provinces"]

@@ -149,6 +149,6 @@ def _latest_month() -> pd.Timestamp:
         return pd.Timestamp.today().normalize().replace(day=1)
 
 
-def reporting(lang: str = "vi", period: str | None = None) -> widgets.Widget:
-    """The reporting status page as a widget."""
-    return Reporting(lang=lang, period=period).widget
+def reporting(lang: str = "vi", period: str | None = None) -> Briefing:
+    """The reporting status page (display it in a Voilà notebook; ``.widget`` is the live widget)."""
+    return Reporting(lang=lang, period=period)
