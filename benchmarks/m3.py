@@ -25,7 +25,7 @@ SUBSETS = {
     "quarterly": ("M3_quarterly.csv", 4, "Q"),
     "monthly": ("M3_monthly.csv", 12, "M"),
 }
-DEFAULT_MODELS = ("naive", "snaive", "theta", "dotheta", "ets", "ridge")
+DEFAULT_MODELS = ("naive", "snaive", "theta", "dotheta", "ets", "ces", "global", "ridge")
 
 
 def load_subset(
@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--subsets", nargs="+", default=["monthly", "quarterly", "yearly"])
     p.add_argument("--models", nargs="*", default=list(DEFAULT_MODELS))
     p.add_argument("--pool", nargs="+", default=None)
-    p.add_argument("--combine", default="inverse")
-    p.add_argument("--n-windows", type=int, default=None)
+    p.add_argument("--combine", default="median")
+    p.add_argument("--n-windows", type=int, default=1, help="auto's calibration windows")
     p.add_argument("--n-jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--limit", type=int, default=None, help="first N series only (quick runs)")
     p.add_argument("--every", type=int, default=1, help="every k-th series (systematic sample)")
@@ -87,11 +87,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"M3 data not found at {DATA}; skipping the benchmark (nothing to measure).")
         return 0
     from forecasts import api, evaluate
+    from forecasts.engine import AUTO_POOLS
 
-    pool = tuple(args.pool) if args.pool else api.AUTO_POOL
+    pool = tuple(args.pool) if args.pool else ()
     print(
-        f"M3 benchmark: {os.cpu_count()} cores, n_jobs={args.n_jobs}, auto pool={pool}, "
-        f"combine={args.combine}"
+        f"M3 benchmark: {os.cpu_count()} cores, n_jobs={args.n_jobs}, auto pool="
+        f"{pool or AUTO_POOLS}, combine={args.combine}, n_windows={args.n_windows}"
     )
     rows = []
     for name in args.subsets:
@@ -99,7 +100,6 @@ def main(argv: list[str] | None = None) -> int:
         anchors = submitted(test)
         n_series = train["unique_id"].nunique()
         runs: list[tuple[str, pd.DataFrame, float]] = []
-        nw = args.n_windows or (3 if name == "monthly" else 2)
         for model in ["auto", *args.models]:
             t0 = time.perf_counter()
             fc = api.forecast(
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                 models=[model],
                 level=(80,),
                 pool=pool,
-                n_windows=nw,
+                n_windows=args.n_windows,
                 combine=args.combine,
                 n_jobs=args.n_jobs,
                 progress=False,

@@ -8,6 +8,7 @@ answer; ``evaluate`` and ``select`` are plain functions over the resulting frame
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +18,6 @@ import pandas as pd
 from forecasts import engine
 from forecasts.frames import _pandas, full_range, future_dates, season_length
 
-AUTO_POOL = ("ets", "theta", "ridge")
 DEFAULT_LEVEL = (80, 95)
 
 
@@ -134,6 +134,35 @@ def _future_exog(uid: str, exog: list[str], future: pd.DatetimeIndex, X_df: Any)
     return np.column_stack(cols)
 
 
+def shared_fits(series: list[engine.Series], job: engine.Job) -> engine.Job:
+    """``job`` with the shared fits of its cross-learning models (see :mod:`forecasts.cross`).
+
+    One fit per frequency on the whole data for the final forecasts, and one on data cut short by
+    the farthest backtest window for "auto"'s inner backtests, so no window sees its own future.
+    """
+    from forecasts.base import ForecastInputError
+    from forecasts.registry import make
+
+    step = job.step or job.h
+    reach = job.h + step * (job.n_windows - 1)  # the farthest window's distance from the end
+    outer = 0 if job.mode == "forecast" else reach
+    fits = []
+    for m in sorted({s.season for s in series}):
+        pool = engine.auto_pool(job.pool, m) if "auto" in job.models else ()
+        for name in sorted((set(job.models) | set(pool)) - {"auto"}):
+            model = make(name, season_length=m, **job.model_params(name))
+            if not hasattr(model, "learn_many"):
+                continue
+            holdouts = {outer, outer + reach} if name in pool else {outer}
+            for H in sorted(holdouts):
+                ys = [s.y[: len(s.y) - H] for s in series if s.season == m and len(s.y) > H]
+                try:
+                    fits.append(((name, m, H), model.learn_many(ys, job.h)))
+                except ForecastInputError:  # nothing to learn from: each series learns alone
+                    continue
+    return dataclasses.replace(job, learners=tuple(fits))
+
+
 def _job(models, h, level, n_windows, step, pool, combine, mode, fitted, params) -> engine.Job:
     frozen = tuple((k, tuple(sorted(v.items()))) for k, v in sorted((params or {}).items()))
     return engine.Job(
@@ -159,8 +188,8 @@ def forecast(
     X_df: Any = None,
     n_windows: int = 3,
     step: int | None = None,
-    pool: Sequence[str] = AUTO_POOL,
-    combine: str = "inverse",
+    pool: Sequence[str] = (),
+    combine: str = "median",
     fitted: bool = False,
     season: int | None = None,
     model_params: dict[str, dict[str, Any]] | None = None,
@@ -170,9 +199,11 @@ def forecast(
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Forecast ``h`` periods of every series with each model in ``models`` ("auto" or names).
 
-    "auto" weights the ``pool`` models per series by their rolling-origin backtest error
-    (``n_windows`` windows of ``h`` steps, ``combine``: inverse, best, mean or topK) and calibrates
-    its intervals on the pooled standardised backtest errors of all series of the same frequency.
+    "auto" combines the ``pool`` models (default ``engine.AUTO_POOLS`` by frequency) per series:
+    ``combine`` "median" of their forecasts (default; the most accurate on M3), "mean", or weights
+    from their rolling-origin backtest error ("inverse", "best", "topK"). It backtests the pool
+    over ``n_windows`` windows of ``h`` steps and calibrates its intervals on the pooled
+    standardised backtest errors of all series of the same frequency.
     Returns ``unique_id, ds, <model>, <model>-lo-<level>, <model>-hi-<level>``; notes about
     fallbacks and filled gaps are in ``result.attrs["notes"]``. With ``fitted=True`` also returns
     the in-sample fitted values (``unique_id, ds, y, <model>``), as MinT reconciliation needs.
@@ -182,6 +213,7 @@ def forecast(
     _check(df, h, level)
     job = _job(models, h, level, n_windows, step, pool, combine, "forecast", fitted, model_params)
     series, dropped = prepare(df, h, X_df, season)
+    job = shared_fits(series, job)
     results = engine.dispatch(series, job, n_jobs=n_jobs, address=address, progress=progress)
     by_uid = {s.uid: s for s in series}
     _calibrate(results, job.level)
@@ -290,8 +322,8 @@ def backtest(
     level: Sequence[int] = DEFAULT_LEVEL,
     *,
     X_df: Any = None,
-    pool: Sequence[str] = AUTO_POOL,
-    combine: str = "inverse",
+    pool: Sequence[str] = (),
+    combine: str = "median",
     season: int | None = None,
     model_params: dict[str, dict[str, Any]] | None = None,
     n_jobs: int | None = None,
@@ -309,6 +341,7 @@ def backtest(
         raise ValueError(f"n_windows must be at least 1, got {n_windows}")
     job = _job(models, h, level, n_windows, step, pool, combine, "backtest", False, model_params)
     series, dropped = prepare(df, h, X_df, season)
+    job = shared_fits(series, job)
     results = engine.dispatch(series, job, n_jobs=n_jobs, address=address, progress=progress)
     _calibrate(results, job.level)
     frames, notes = [], [dict(d) for d in dropped]

@@ -32,6 +32,9 @@ class Forecaster:
     min_length: ClassVar[int] = 1
     positive_only: ClassVar[bool] = False
     uses_exog: ClassVar[bool] = False
+    # False when intervals cost far more than the point forecast (simulated paths): "auto" then
+    # takes its interval width from the pool's other models
+    cheap_intervals: ClassVar[bool] = True
 
     def __init__(self, season_length: int = 1) -> None:
         self.season_length = season_length

@@ -21,6 +21,18 @@ from forecasts.registry import make
 
 Z80 = 1.2815515655446004
 FALLBACK = ("snaive", "naive")
+# "auto"'s default pools by season length, chosen on M3 (benchmarks/m3.py) with time in mind:
+# ARIMA costs ten times ETS for little gain; CES helps monthly series and hurts annual ones.
+AUTO_POOLS = {
+    12: ("ets", "dotheta", "ces", "global"),
+    4: ("ets", "dotheta", "theta", "global"),
+    1: ("ets", "dotheta", "theta", "global"),
+}
+
+
+def auto_pool(job_pool: Sequence[str], season: int) -> tuple[str, ...]:
+    """The models "auto" combines for a series of ``season``: the job's pool, else the default."""
+    return tuple(job_pool) or AUTO_POOLS.get(season, AUTO_POOLS[1])
 
 
 @dataclass
@@ -46,11 +58,13 @@ class Job:
     level: tuple[int, ...]
     n_windows: int = 3
     step: int | None = None
-    pool: tuple[str, ...] = ("ets", "theta", "ridge")
-    combine: str = "inverse"
+    pool: tuple[str, ...] = ()  # empty: AUTO_POOLS by frequency
+    combine: str = "median"
     mode: str = "forecast"  # or "backtest"
     fitted: bool = False
     params: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    # shared cross-learning fits: ((model, season, holdout), learner), see forecasts.cross
+    learners: tuple[tuple[tuple[str, int, int], Any], ...] = ()
 
     def model_params(self, name: str) -> dict[str, Any]:
         return dict(dict(self.params).get(name, ()))
@@ -62,6 +76,8 @@ def fit_predict(
 ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     """Fit ``name`` on ``s.y[:end]`` and forecast ``h`` steps; raise on failure or non-finite output."""
     model = make(name, season_length=s.season, **_PARAMS.get(name, {}))
+    if hasattr(model, "learn_many"):  # a cross-learning model: give it the shared fit
+        model.set_params(learner=shared_learner(name, s.season, len(s.y) - end))
     X = None if s.X is None else s.X[:end]
     if s.X is None:
         Xf = None
@@ -78,6 +94,17 @@ def fit_predict(
 
 
 _PARAMS: dict[str, dict[str, Any]] = {}  # per-process model parameters, set by run_chunk
+_LEARNERS: dict[tuple[str, int, int], Any] = {}  # per-process shared fits, set by run_chunk
+
+
+def shared_learner(name: str, season: int, holdout: int) -> Any:
+    """The shared fit for a window ``holdout`` periods before the series' end, or None.
+
+    A fit made on data cut ``H`` periods short has seen nothing of a window that starts ``W <= H``
+    periods before the end, so the closest such ``H`` serves it without look-ahead.
+    """
+    fits = [k for k in _LEARNERS if k[0] == name and k[1] == season and k[2] >= holdout]
+    return _LEARNERS[min(fits, key=lambda k: k[2])] if fits else None
 
 
 def robust(
@@ -112,7 +139,7 @@ def _weights(scores: dict[str, float], combine: str) -> dict[str, float]:
     ranked = sorted(ok, key=lambda m: (ok[m], m))
     if combine == "best":
         return {ranked[0]: 1.0}
-    if combine == "mean":
+    if combine in ("mean", "median"):
         return {m: 1.0 / len(ranked) for m in ranked}
     if combine.startswith("top"):
         k = int(combine[3:] or 3)
@@ -121,7 +148,34 @@ def _weights(scores: dict[str, float], combine: str) -> dict[str, float]:
         inv = {m: 1.0 / max(ok[m], 1e-12) for m in ranked}
         total = sum(inv.values())
         return {m: v / total for m, v in inv.items()}
-    raise ValueError(f"unknown combine rule {combine!r} (best, mean, topK, inverse)")
+    raise ValueError(f"unknown combine rule {combine!r} (median, mean, best, topK, inverse)")
+
+
+def _combine(values: list[np.ndarray], weights: list[float], rule: str) -> np.ndarray:
+    """The pool's forecasts combined: their median (robust to one model going astray), or the
+    weighted mean."""
+    if rule == "median":
+        return np.median(np.vstack(values), axis=0)
+    return np.sum([w * v for v, w in zip(values, weights, strict=True)], axis=0) / sum(weights)
+
+
+def _pool_levels(pool: Sequence[str]) -> dict[str, tuple[int, ...]]:
+    """The interval levels to ask of each pool model: 80%, unless its intervals cost far more than
+    its forecast and another model of the pool gives one."""
+    from forecasts.registry import models
+
+    registry = models()
+    cheap = {m: getattr(registry.get(m), "cheap_intervals", True) for m in pool}
+    return {m: (80,) if cheap[m] or not any(cheap.values()) else () for m in pool}
+
+
+def _sd(out: dict[str, np.ndarray]) -> np.ndarray | None:
+    """Standard-deviation proxy from a forecast's 80% interval (None without one)."""
+    return (out["hi-80"] - out["lo-80"]) / (2 * Z80) if "hi-80" in out else None
+
+
+def _mean_sd(sds: list[np.ndarray | None]) -> np.ndarray:
+    return np.mean([v for v in sds if v is not None], axis=0)
 
 
 def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
@@ -131,65 +185,68 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
     80% intervals), the standardised backtest errors used to calibrate intervals, the weights.
     """
     y = s.y[:end]
+    pool = auto_pool(job.pool, s.season)
     min_train = max(2 * s.season + 2, 8) if s.season > 1 else 6
     cuts = cutoffs(end, h, job.n_windows, job.step, min_train)
     if not cuts and end - 1 >= 6:  # short series: one shorter window still ranks the models
         cuts = [max(end - h, 4)]
-    errs: dict[str, list[float]] = {m: [] for m in job.pool}
-    preds: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]] = {m: {} for m in job.pool}
+    errs: dict[str, list[float]] = {m: [] for m in pool}
+    preds: dict[str, dict[int, tuple[np.ndarray, np.ndarray | None]]] = {m: {} for m in pool}
+    levels = _pool_levels(pool)
     for c in cuts:
         k = min(h, end - c)
-        for m in job.pool:
+        for m in pool:
             try:
-                out, _ = fit_predict(m, s, c, k, (80,))
+                out, _ = fit_predict(m, s, c, k, levels[m])
             except Exception:
                 errs[m].append(np.inf)
                 continue
-            sd = (out["hi-80"] - out["lo-80"]) / (2 * Z80)
-            preds[m][c] = (out["mean"], sd)
+            preds[m][c] = (out["mean"], _sd(out))
             errs[m].append(float(np.mean(np.abs(y[c : c + k] - out["mean"]))))
     scores = {m: float(np.mean(e)) if e else np.nan for m, e in errs.items()}
     weights = _weights(scores, job.combine) if cuts else {}
     if not weights:  # no backtest possible: plain mean of whatever fits
-        weights = {m: 1.0 / len(job.pool) for m in job.pool}
+        weights = {m: 1.0 / len(pool) for m in pool}
     # standardised backtest errors of the combination, for interval calibration
     z: list[np.ndarray] = []
     for c in cuts:
         if all(c in preds[m] for m in weights):
-            mean = np.sum([w * preds[m][c][0] for m, w in weights.items()], axis=0)
-            sd = np.sum([w * preds[m][c][1] for m, w in weights.items()], axis=0)
+            ws = list(weights.values())
+            mean = _combine([preds[m][c][0] for m in weights], ws, job.combine)
+            sd = _mean_sd([preds[m][c][1] for m in weights])
             k = len(mean)
             with np.errstate(divide="ignore", invalid="ignore"):
                 zz = (y[c : c + k] - mean) / sd
             z.append(zz[np.isfinite(zz)])
     # final fit on the whole stretch
     means: list[np.ndarray] = []
-    sds: list[np.ndarray] = []
+    sds: list[np.ndarray | None] = []
     fits: list[np.ndarray | None] = []
     used: dict[str, float] = {}
     for m, w in weights.items():
         try:
-            out, fit = fit_predict(m, s, end, h, (80,), job.fitted)
+            out, fit = fit_predict(m, s, end, h, levels[m], job.fitted)
         except Exception as exc:
             s.notes.append(f"auto/{m}: {type(exc).__name__}: {str(exc)[:120]}")
             continue
         used[m] = w
-        means.append(w * out["mean"])
-        sds.append(w * (out["hi-80"] - out["lo-80"]) / (2 * Z80))
-        fits.append(None if fit is None else w * np.asarray(fit, dtype=float))
+        means.append(out["mean"])
+        sds.append(_sd(out))
+        fits.append(None if fit is None else np.asarray(fit, dtype=float))
     if not used:
         out, fit, base = robust(FALLBACK[0], s, end, h, (80,), job.fitted)
         s.notes.append(f"auto: every pool model failed; used {base}")
         used = {base: 1.0}
-        means, sds = [out["mean"]], [(out["hi-80"] - out["lo-80"]) / (2 * Z80)]
+        means, sds = [out["mean"]], [_sd(out)]
         fits = [fit]
     total = sum(used.values())
+    ws = list(used.values())
     fitted = None
     if job.fitted and all(f is not None for f in fits):
-        fitted = np.sum([f for f in fits if f is not None], axis=0) / total
+        fitted = _combine([f for f in fits if f is not None], ws, job.combine)
     return {
-        "mean": np.sum(means, axis=0) / total,
-        "sd": np.sum(sds, axis=0) / total,
+        "mean": _combine(means, ws, job.combine),
+        "sd": _mean_sd(sds),
         "z": np.concatenate(z) if z else np.array([]),
         "weights": {m: w / total for m, w in used.items()},
         "fitted": fitted,
@@ -257,6 +314,8 @@ def run_chunk(chunk: list[Series], job: Job) -> list[dict[str, Any]]:
     """A worker's task: several series in a row (amortises shipping the job)."""
     _PARAMS.clear()
     _PARAMS.update({name: job.model_params(name) for name, _ in job.params})
+    _LEARNERS.clear()
+    _LEARNERS.update(dict(job.learners))
     import warnings
 
     from forecasts.base import one_thread

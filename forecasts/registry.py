@@ -7,7 +7,7 @@ from forecasts.base import Forecaster
 
 def models() -> dict[str, type[Forecaster]]:
     """Registered model classes by name (imported lazily: no heavy imports at package import)."""
-    from forecasts import baselines, ml, prophet_model, stats
+    from forecasts import baselines, cross, ml, prophet_model, stats
 
     classes: list[type[Forecaster]] = [
         baselines.Naive,
@@ -22,6 +22,7 @@ def models() -> dict[str, type[Forecaster]]:
         prophet_model.Prophet,
         ml.LagRegression,
         ml.HGB,
+        cross.Global,
     ]
     return {cls.name: cls for cls in classes}
 

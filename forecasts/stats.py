@@ -81,6 +81,7 @@ class CES(StatsForecastWrapper):
 
     name = "ces"
     min_length = 4
+    cheap_intervals = False  # statsforecast simulates 5,000 paths: 5x the cost of the fit
 
     def _make(self) -> Any:
         from statsforecast.models import AutoCES

@@ -341,3 +341,64 @@ def test_positive_only_models_refuse_negatives_and_model_params_reach_the_model(
         model_params={"prophet": {"uncertainty_samples": 50}},
     )
     assert (fc["prophet-lo-80"] < fc["prophet-hi-80"]).all()
+
+
+# -- cross-learning and the "auto" combination -----------------------------------------------------
+def test_a_shared_fit_serves_only_windows_it_has_not_seen() -> None:
+    from forecasts import engine
+
+    engine._LEARNERS.clear()
+    engine._LEARNERS.update({("global", 12, 0): "final", ("global", 12, 18): "cut 18"})
+    try:
+        assert engine.shared_learner("global", 12, 0) == "final"
+        assert engine.shared_learner("global", 12, 6) == "cut 18"  # cut 0 has seen that window
+        assert engine.shared_learner("global", 12, 18) == "cut 18"
+        assert engine.shared_learner("global", 12, 19) is None  # learns from the series alone
+        assert engine.shared_learner("global", 4, 0) is None
+    finally:
+        engine._LEARNERS.clear()
+
+
+def test_shared_fits_are_cut_short_for_the_backtests() -> None:
+    from forecasts import api, cross
+
+    df = pd.concat([_monthly(f"s{i}", seed=i, level=100 + 10 * i) for i in range(5)])
+    series, _ = api.prepare(df, 6)
+    job = api._job(["auto"], 6, (80,), 2, None, (), "median", "forecast", False, None)
+    fits = dict(api.shared_fits(series, job).learners)
+    assert set(fits) == {("global", 12, 0), ("global", 12, 12)}  # final, and 2 windows of 6
+    cut = fits[("global", 12, 12)]
+    assert isinstance(cut, cross.Learner) and cut.h == 6
+    job = api._job(["auto"], 6, (80,), 2, None, (), "median", "backtest", False, None)
+    assert {k[2] for k in dict(api.shared_fits(series, job).learners)} == {12, 24}
+
+
+def test_global_model_learns_a_pattern_shared_by_many_short_series() -> None:
+    from forecasts import cross
+
+    rng = np.random.default_rng(3)
+    shape = 1 + 0.3 * np.sin(2 * np.pi * np.arange(48) / 12)
+    ys = [rng.uniform(50, 500) * shape * rng.lognormal(0, 0.01, 48) for _ in range(60)]
+    learner = cross.learn([y[:36] for y in ys], 12, 12)
+    y = 80 * shape[:36]  # a new series, too short to learn a season from alone
+    fc = cross.Global(season_length=12, learner=learner).fit(y).predict(12, level=(80,))
+    np.testing.assert_allclose(fc["mean"], 80 * shape[36:], rtol=0.05)
+    assert np.all(fc["lo-80"] < fc["mean"]) and np.all(fc["mean"] < fc["hi-80"])
+    with pytest.raises(ForecastInputError, match="strictly positive"):
+        cross.Global(season_length=12).fit(y - 100)
+
+
+def test_auto_combines_the_pool_by_median_and_reports_its_weights() -> None:
+    from forecasts.engine import _combine
+
+    parts = [np.array([1.0, 10.0]), np.array([2.0, 20.0]), np.array([9.0, 90.0])]
+    np.testing.assert_allclose(_combine(parts, [1, 1, 1], "median"), [2.0, 20.0])
+    np.testing.assert_allclose(_combine(parts, [1, 1, 2], "mean"), [5.25, 52.5])
+    df = pd.concat([_monthly(f"s{i}", seed=i) for i in range(3)])
+    fc = F.forecast(df, 6, pool=("ets", "snaive", "naive"), n_jobs=1, progress=False)
+    weights = pd.DataFrame(fc.attrs["weights"]).set_index("unique_id")
+    assert set(weights.columns) == {"ets", "snaive", "naive"}
+    one = fc.query("unique_id == 's0'")["auto"].to_numpy()
+    singles = F.forecast(df.query("unique_id == 's0'"), 6, models=["ets", "snaive", "naive"],
+                         n_jobs=1, progress=False)  # fmt: skip
+    np.testing.assert_allclose(one, singles[["ets", "snaive", "naive"]].median(axis=1), rtol=1e-9)

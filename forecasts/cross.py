@@ -1,0 +1,217 @@
+"""Cross-learning: one gradient-boosting model learns from the recent windows of many series.
+
+A single official or M3 series holds a few dozen points, too few for a learner of its own; pooled,
+the normalised windows of all series of one frequency teach one scikit-learn
+``HistGradientBoostingRegressor`` how such series move over the next ``h`` periods (direct
+multi-step: the step is a feature, so nothing is fed back). Each window is divided by its recent
+level and logged, so series of any size share the model; hence strictly positive series only.
+
+:func:`learn` fits the shared :class:`Learner` once per frequency (``forecasts.api`` does this
+before dispatch, on data cut ``holdout`` periods short for backtests so no window ever sees its own
+future); :class:`Global` is the per-series :class:`~forecasts.base.Forecaster` that applies it, and
+learns from its own windows alone when given no shared learner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecasts.base import Forecaster, ForecastInputError
+
+
+@dataclass
+class Learner:
+    """Fitted cross-series regressors, one per window length; their log forecasts are averaged."""
+
+    season_length: int
+    h: int
+    members: list[tuple[int, Any]]  # (window length, fitted regressor)
+    residuals: np.ndarray  # |log error| per step of the latest training origins, for intervals
+
+    def predict(self, y: np.ndarray, ends: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        """Forecasts for origins ``ends`` (exclusive end indices of ``y``) at ``steps`` ahead."""
+        m = self.season_length
+        logs = []
+        for n_lags, reg in self.members:
+            F, level = _features(y, ends, n_lags, m)
+            logs.append(reg.predict(_rows(F, ends, steps, m)))
+        return level * np.exp(np.mean(logs, axis=0))
+
+
+def window_lengths(season_length: int) -> tuple[int, int]:
+    """Two and three seasons of history (8 and 12 years for annual series)."""
+    m = max(season_length, 1)
+    return (2 * m, 3 * m) if m > 1 else (8, 12)
+
+
+def _features(
+    y: np.ndarray, ends: np.ndarray, n_lags: int, season: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log windows over their level, one row per origin (``ends`` are exclusive end indices)."""
+    pad = np.concatenate([np.full(n_lags, y[0]), y])
+    idx = ends[:, None] + np.arange(-n_lags, 0)[None, :] + n_lags
+    w = pad[idx]
+    level = w[:, -max(season, 3) :].mean(axis=1)
+    return np.log(w / level[:, None]), level
+
+
+def _rows(F: np.ndarray, ends: np.ndarray, steps: np.ndarray, season: int) -> np.ndarray:
+    phase = (ends + steps - 1) % season if season > 1 else np.zeros(len(ends))
+    return np.column_stack([F, steps, phase])
+
+
+def learn(
+    ys: Sequence[np.ndarray],
+    season_length: int,
+    h: int,
+    max_origins: int = 48,
+    max_iter: int = 300,
+    learning_rate: float = 0.05,
+    random_state: int = 0,
+    max_rows: int = 600_000,
+) -> Learner:
+    """Fit the regressors on the windows of every strictly positive series in ``ys``.
+
+    Each series contributes its latest ``max_origins`` origins (fewer when that would pass about
+    ``max_rows`` training rows), weighted so that every series counts the same whatever its
+    length. The loss is absolute error (robust to the odd jump) up to 300,000 training rows; above,
+    where that costs too much time, squared error with fewer, larger steps. The regressors train side by
+    side in threads of one OpenMP thread each: OpenMP teams spinning in several processes at once
+    (parallel report runs) slow each other down many times over.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    m = max(int(season_length), 1)
+    min_train = max(2 * m, 6)
+    kept = [
+        y
+        for y in (np.asarray(v, dtype=float) for v in ys)
+        if len(y) > min_train and np.all(np.isfinite(y)) and np.all(y > 0)
+    ]
+    if not kept:
+        raise ForecastInputError(f"global: no strictly positive series longer than {min_train}")
+    origins = min(max_origins, max(12, max_rows // (len(kept) * h)))
+
+    def fit(n_lags: int) -> tuple[int, Any]:
+        from forecasts.base import one_thread
+
+        with one_thread():
+            return n_lags, _fit_one(kept, m, h, n_lags, min_train, origins, max_iter,
+                                    learning_rate, random_state)  # fmt: skip
+
+    lengths = window_lengths(m)
+    with ThreadPoolExecutor(max_workers=len(lengths)) as threads:
+        members = list(threads.map(fit, lengths))
+    learner = Learner(m, h, members, np.full((1, h), np.nan))
+    # |log error| of each series' latest origin whose whole horizon is known, for intervals
+    res = []
+    for y in kept:
+        e = len(y) - h
+        if e >= min_train:
+            pred = learner.predict(y, np.full(h, e), np.arange(1, h + 1))
+            res.append(np.abs(np.log(y[e : e + h] / pred)))
+    if res:
+        learner.residuals = np.array(res)
+    return learner
+
+
+def _fit_one(
+    ys: list[np.ndarray],
+    m: int,
+    h: int,
+    n_lags: int,
+    min_train: int,
+    max_origins: int,
+    max_iter: int,
+    learning_rate: float,
+    random_state: int,
+) -> Any:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    X_parts, y_parts, w_parts = [], [], []
+    for y in ys:
+        ends = np.arange(min_train, len(y))[-max_origins:]
+        F, level = _features(y, ends, n_lags, m)
+        for k in range(1, h + 1):
+            ok = ends + k - 1 < len(y)
+            if not ok.any():
+                break
+            X_parts.append(_rows(F[ok], ends[ok], np.full(ok.sum(), k), m))
+            y_parts.append(np.log(y[ends[ok] + k - 1] / level[ok]))
+            w_parts.append(np.full(ok.sum(), 1.0 / len(ends)))
+    X, target = np.vstack(X_parts), np.concatenate(y_parts)
+    big = len(target) > 300_000  # for time: squared error, a third fewer and larger steps
+    return HistGradientBoostingRegressor(
+        loss="squared_error" if big else "absolute_error",
+        max_iter=max_iter * 2 // 3 if big else max_iter,
+        learning_rate=learning_rate * 1.6 if big else learning_rate,
+        max_leaf_nodes=63,
+        min_samples_leaf=int(np.clip(len(target) // 200, 5, 50)),
+        random_state=random_state,
+    ).fit(X, target, sample_weight=np.concatenate(w_parts))
+
+
+class Global(Forecaster):
+    """Cross-learning gradient boosting (see the module docstring); ``learner`` is the shared fit.
+
+    Without a shared learner it learns from the series' own windows. Intervals come from the
+    learner's in-sample errors, so they run narrow; "auto" recalibrates them on backtests.
+    """
+
+    name = "global"
+    min_length = 8
+    positive_only = True
+
+    def __init__(
+        self,
+        season_length: int = 1,
+        learner: Learner | None = None,
+        max_origins: int = 48,
+        max_iter: int = 300,
+        learning_rate: float = 0.05,
+    ) -> None:
+        self.season_length = season_length
+        self.learner = learner
+        self.max_origins = max_origins
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+
+    def learn_many(self, ys: Sequence[np.ndarray], h: int) -> Learner:
+        """The shared learner for many series (``forecasts.api`` makes it once per frequency)."""
+        return learn(ys, self.season_length, h, max_origins=self.max_origins,
+                     max_iter=self.max_iter, learning_rate=self.learning_rate)  # fmt: skip
+
+    def _fit(self, y: np.ndarray, X: np.ndarray | None, index: pd.DatetimeIndex | None) -> None:
+        m = max(int(self.season_length), 1)
+        learner = self.learner
+        if learner is None or learner.season_length != m:
+            from forecasts.base import one_thread
+
+            with one_thread():
+                learner = self.learn_many([y], h=max(m, 6))
+        self.learner_ = learner
+        self.y_ = y
+        ends = np.arange(1, len(y))
+        self.fitted_ = np.concatenate([[np.nan], learner.predict(y, ends, np.ones(len(ends)))])
+
+    def _predict(self, h: int, X: np.ndarray | None, level: list[int]) -> dict[str, np.ndarray]:
+        lr = self.learner_
+        steps = np.minimum(np.arange(1, h + 1), lr.h)  # beyond the trained horizon: last step
+        out = {"mean": lr.predict(self.y_, np.full(h, len(self.y_)), steps)}
+        for lvl in level:
+            q = _quantiles(lr.residuals, lvl)[steps - 1]
+            out[f"lo-{lvl}"], out[f"hi-{lvl}"] = out["mean"] * np.exp(-q), out["mean"] * np.exp(q)
+        return out
+
+
+def _quantiles(residuals: np.ndarray, level: int) -> np.ndarray:
+    """Per-step quantile of the absolute log errors (a random-walk guess where none are known)."""
+    q = np.nanquantile(residuals, level / 100, axis=0) if np.isfinite(residuals).any() else None
+    if q is None or not np.all(np.isfinite(q)):
+        return 0.1 * np.sqrt(np.arange(1, residuals.shape[1] + 1))
+    return np.maximum.accumulate(q)
