@@ -190,10 +190,7 @@ class Global(Forecaster):
         m = max(int(self.season_length), 1)
         learner = self.learner
         if learner is None or learner.season_length != m:
-            from forecasts.base import one_thread
-
-            with one_thread():
-                learner = self.learn_many([y], h=max(m, 6))
+            learner = self.learn_many([y], h=max(m, 6))
         self.learner_ = learner
         self.y_ = y
         ends = np.arange(1, len(y))

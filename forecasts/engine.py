@@ -179,10 +179,11 @@ def _mean_sd(sds: list[np.ndarray | None]) -> np.ndarray:
 
 
 def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
-    """Backtest the pool on ``s.y[:end]``, weight by scaled error, fit and combine.
+    """Backtest the pool on ``s.y[:end]``, weight (or not, for the median) by its error, fit and
+    combine.
 
-    Returns the combined mean, its standard-deviation proxy per step (weighted from the models'
-    80% intervals), the standardised backtest errors used to calibrate intervals, the weights.
+    Returns the combined mean, its standard-deviation proxy per step (the mean of the models' 80%
+    interval widths), the standardised backtest errors used to calibrate intervals, the weights.
     """
     y = s.y[:end]
     pool = auto_pool(job.pool, s.season)
