@@ -139,6 +139,28 @@ def test_fan_out_runs_every_grid_point_on_processes(env: Path) -> None:
     assert "value 4" in html
 
 
+def _record_at_barrier(barrier) -> int:  # noqa: ANN001 - a multiprocessing Barrier
+    from workbench import runs
+
+    barrier.wait()
+    return runs._record_start("k", "grid", "n", "2022-06", {}, 1)
+
+
+def test_history_survives_processes_creating_it_at_once(env: Path) -> None:
+    """Workers on a fresh store race to set the history up (WAL, schema); none may fail."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from workbench.runs import run_history
+
+    ctx = mp.get_context("fork")  # keeps the fixture's patched history path
+    barrier = ctx.Manager().Barrier(6)
+    with ProcessPoolExecutor(6, mp_context=ctx) as pool:
+        rows = list(pool.map(_record_at_barrier, [barrier] * 6))
+    assert sorted(rows) == list(range(1, 7))
+    assert len(run_history()) == 6
+
+
 def test_periods_follow_the_cut_off_windows() -> None:
     import datetime as dt
 

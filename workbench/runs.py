@@ -174,12 +174,33 @@ def history_path() -> Path:
 
 
 def _db() -> sqlite3.Connection:
+    """A connection to the run history, creating it (WAL, schema) on first use.
+
+    Switching to WAL needs an exclusive lock, and SQLite answers "database is locked" at once,
+    without waiting, when two processes race to do it; so the setup runs only while the file is not
+    set up yet (``run_job`` does it before fanning out) and retries briefly if it loses a race.
+    """
     path = history_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(path, timeout=60, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.executescript(_SCHEMA)
-    return con
+    for attempt in range(50):
+        try:
+            if not _set_up(con):
+                con.execute("PRAGMA journal_mode=WAL")
+                con.executescript(_SCHEMA)
+            return con
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == 49:
+                con.close()
+                raise
+            time.sleep(0.05 + 0.05 * attempt)
+    return con  # pragma: no cover - the loop returns or raises
+
+
+def _set_up(con: sqlite3.Connection) -> bool:
+    mode = con.execute("PRAGMA journal_mode").fetchone()[0]
+    last = con.execute("SELECT 1 FROM sqlite_master WHERE name='runs_job'").fetchone()  # made last
+    return mode == "wal" and last is not None
 
 
 def _now() -> str:
@@ -522,6 +543,7 @@ def run_job(
         checked = [{"period": key_period, **t} for t in checked]
     key = uuid.uuid4().hex[:12]
     args = [(job, key_period, t, job.output_name(t), key) for t in checked]
+    _db().close()  # set the history up here, not in racing workers
     results = _fan_out(args, workers, address, progress)
     if index:
         write_index()
