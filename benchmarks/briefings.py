@@ -113,8 +113,8 @@ def cpu_seconds(server_pid: int) -> dict[str, float]:
             inside, up = up == server_pid, procs[up][0]
         if inside:  # the server with the children it has reaped, and its live kernels
             out["server"] += (ut + st + (cut + cst if pid == server_pid else 0)) / HZ
-        elif chromium:
-            out["chromium"] += (ut + st) / HZ
+        elif chromium:  # with the renderers it has reaped (a closed context's are gone)
+            out["chromium"] += (ut + st + cut + cst) / HZ
     return out
 
 
