@@ -183,18 +183,19 @@ def _db() -> sqlite3.Connection:
     path = history_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(path, timeout=60, isolation_level=None)
-    for attempt in range(50):
+    attempt = 0
+    while True:
         try:
             if not _set_up(con):
                 con.execute("PRAGMA journal_mode=WAL")
                 con.executescript(_SCHEMA)
             return con
         except sqlite3.OperationalError as e:
-            if "locked" not in str(e) or attempt == 49:
+            attempt += 1
+            if "locked" not in str(e) or attempt == 50:
                 con.close()
                 raise
-            time.sleep(0.05 + 0.05 * attempt)
-    return con  # pragma: no cover - the loop returns or raises
+            time.sleep(0.05 * attempt)
 
 
 def _set_up(con: sqlite3.Connection) -> bool:
