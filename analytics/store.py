@@ -293,6 +293,14 @@ def snapshot_info() -> dict[str, Any]:
     return info
 
 
+def snapshot_key() -> str | None:
+    """The current snapshot's file name (cheap: the pointer only), or None before any publish."""
+    try:
+        return str(json.loads(pointer_path().read_text(encoding="utf-8"))["file"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def has_snapshot() -> bool:
     """Whether a snapshot has been published."""
     return pointer_path().exists()

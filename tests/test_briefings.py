@@ -158,6 +158,17 @@ def test_provinces_page_map_falls_back_to_bubbles(
     assert 'data-area="79" cx' in _svgs(page.body)[0] and "#ff6f00" in _svgs(page.body)[0]
 
 
+def _publish_copy(store: Path) -> str:
+    """Publish the current snapshot again under a new name, vintage 20/07/2022; its file name."""
+    pointer = store / "current.json"
+    info = json.loads(pointer.read_text())
+    new = "snapshot-29990101T000000000000-1.parquet"
+    shutil.copy(store / "snapshots" / info["file"], store / "snapshots" / new)
+    info.update(file=new, max_vintage="2022-07-20T09:00:00")
+    pointer.write_text(json.dumps(info))
+    return new
+
+
 def test_page_picks_up_a_new_snapshot(
     demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -169,12 +180,7 @@ def test_page_picks_up_a_new_snapshot(
     page = Reporting(poll=0)
     assert _svgs(page.body), _text(page.body)[:300]
     assert page.refresh() is False  # nothing new
-    pointer = store / "current.json"
-    info = json.loads(pointer.read_text())
-    new = "snapshot-29990101T000000000000-1.parquet"
-    shutil.copy(store / "snapshots" / info["file"], store / "snapshots" / new)
-    info.update(file=new, max_vintage="2022-07-20T09:00:00")
-    pointer.write_text(json.dumps(info))
+    _publish_copy(store)
     assert page.refresh() is True
     assert "20/07/2022" in page.asof.value and "nris-updated" in page.notice.value
 
@@ -391,6 +397,43 @@ def test_tree_page_lists_the_briefings_offline(voila_server: serve.Server, brows
     ctx.close()
     assert all(nb.removesuffix(".ipynb") in html for nb in PAGES)
     assert outside == [], outside
+
+
+def _wait_ready(folder: Path, n: int, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while len(list(folder.glob("*.ready"))) < n:
+        assert time.monotonic() < deadline, f"only {len(list(folder.glob('*.ready')))} of {n} ready"
+        time.sleep(0.3)
+
+
+@pytest.mark.slow
+def test_preheated_page_is_recomputed_for_a_new_snapshot(demo_store: Path, tmp_path: Path) -> None:
+    """A page preheated before new submissions is handed out with the new figures, not the old."""
+    import urllib.request
+
+    store = tmp_path / "store"
+    shutil.copytree(demo_store, store)
+    ready, nb = tmp_path / "ready", "4_tinh_hinh_bao_cao.ipynb"
+    pools = {nb: {"pool_size": 1}, "default": {"pool_size": 0}}
+    env = {"NRIS_STORE": str(store), "NRIS_BRIEFING_READY_DIR": str(ready),
+           "NRIS_BRIEFING_POLL": "1"}  # fmt: skip
+    opts = serve.ServeOptions(
+        port=_free_port(), pool_size=0, fill_delay=0, warm_outlook=False, extra_env=env,
+        extra_args=[f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"],
+    )  # fmt: skip
+    server = serve.start(opts, log=tmp_path / "voila.log")
+    try:
+        _wait_ready(ready, 1)
+        old = json.loads((store / "current.json").read_text())["file"]
+        new = _publish_copy(store)
+        _wait_ready(ready, 2)  # the stale page was recomputed in a fresh kernel
+        with urllib.request.urlopen(server.url(nb), timeout=60) as resp:
+            page = resp.read().decode()
+        assert f"nris-snapshot: {new}" in page and f"nris-snapshot: {old}" not in page
+        assert "20/07/2022" in page  # the new as-of date, in the static copy itself
+        assert "recomputing 1 preheated page" in (tmp_path / "voila.log").read_text()
+    finally:
+        server.stop()
 
 
 @pytest.mark.slow

@@ -136,20 +136,16 @@ def watch(interval: float = 10.0) -> None:
     Runs at low priority in its own process, so the first leader to open the overview after new
     submissions finds the targets' outlook computed instead of waiting 20-60 s for the forecasts.
     """
-    import json
     import time
 
-    from analytics.store import pointer_path
+    from analytics.store import snapshot_key
     from workbench.runs import _die_with_parent
 
     _die_with_parent()
     os.nice(10)
     done = None
     while True:
-        try:
-            key = json.loads(pointer_path().read_text(encoding="utf-8"))["file"]
-        except (OSError, ValueError, KeyError):
-            key = None
+        key = snapshot_key()
         if key is not None and key != done:
             try:
                 warm()

@@ -68,14 +68,15 @@ def resolve_token(opts: ServeOptions) -> str:
 
 
 def voila_argv(opts: ServeOptions, token: str) -> list[str]:
-    """The Voilà command line for ``opts`` (Voilà 0.5 option names, checked against its source)."""
+    """The Voilà command line for ``opts`` (Voilà 0.5 option names, checked against its source);
+    Voilà runs with the snapshot watch of :mod:`workbench.briefings.server`."""
     folder = briefings_dir()
     if not folder.is_dir():
         raise NrisError(f"Không có thư mục {folder}", f"no briefings folder at {folder}")
     if not 0 < opts.port < 65536:
         raise NrisError(f"Cổng {opts.port} không hợp lệ", f"invalid port {opts.port}")
     argv = [
-        sys.executable, "-m", "voila", str(folder),
+        sys.executable, "-m", "workbench.briefings.server", str(folder),
         "--no-browser",
         f"--port={opts.port}",
         f"--Voila.ip={opts.ip}",

@@ -48,6 +48,17 @@ def reporting(lang: str = "vi", period: str | None = None) -> Any:
     return page(lang=lang, period=period)
 
 
+def poll_seconds() -> float:
+    """How often pages (and the server, for its preheated pages) check for a new snapshot
+    (``$NRIS_BRIEFING_POLL``, default 30 s; 0 = never)."""
+    import os
+
+    try:
+        return float(os.environ.get("NRIS_BRIEFING_POLL", "30"))
+    except ValueError:
+        return 30.0
+
+
 def setup() -> None:
     """Prepare a kernel for a briefing: a quicker Altair import, offline rendering for any chart.
 
@@ -65,4 +76,4 @@ def setup() -> None:
     alt.renderers.enable("html", template="inline")
 
 
-__all__ = ["indicator", "overview", "provinces", "reporting", "setup"]
+__all__ = ["indicator", "overview", "poll_seconds", "provinces", "reporting", "setup"]

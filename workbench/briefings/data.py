@@ -18,7 +18,7 @@ import polars as pl
 import analytics
 from analytics import transforms
 from analytics.catalog import catalog
-from workbench.briefings.page import snapshot_key
+from analytics.store import snapshot_key
 
 TRANSFORMS = ("level", "mom", "yoy", "ytd")
 HORIZON = {"M": 12, "Q": 4, "A": 2}

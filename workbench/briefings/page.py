@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import html
 import io
-import json
 import os
 import threading
 import time
@@ -23,7 +22,7 @@ import pandas as pd
 
 from analytics import store
 from analytics.errors import NrisError
-from workbench.briefings import charts, static
+from workbench.briefings import charts, poll_seconds, static
 from workbench.briefings.i18n import t
 
 CSS = """
@@ -51,22 +50,6 @@ CSS = """
 .nris-status { padding: 1px 8px; border-radius: 10px; color: white; font-size: 12.5px; }
 </style>
 """
-
-
-def poll_seconds() -> float:
-    """How often a page checks for a new snapshot (``$NRIS_BRIEFING_POLL``, default 30 s; 0 = off)."""
-    try:
-        return float(os.environ.get("NRIS_BRIEFING_POLL", "30"))
-    except ValueError:
-        return 30.0
-
-
-def snapshot_key() -> str | None:
-    """The current snapshot's file name, or None before anything was published."""
-    try:
-        return str(json.loads(store.pointer_path().read_text(encoding="utf-8"))["file"])
-    except (OSError, ValueError, KeyError):
-        return None
 
 
 def svg_html(chart: Any, css_class: str = "nris-chart") -> str:
@@ -129,7 +112,7 @@ class Briefing:
         self.lang = "en" if lang == "en" else "vi"
         self._muted = False
         self._lock = threading.RLock()
-        self.snapshot = snapshot_key()
+        self.snapshot = store.snapshot_key()
         self.title = widgets.HTML()
         self.banner = widgets.HTML()
         self.asof = widgets.HTML()
@@ -174,9 +157,10 @@ class Briefing:
             threading.Thread(target=self._watch, args=(interval,), daemon=True).start()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        """The live widget plus its static HTML copy (painted before the widgets connect)."""
+        """The live widget plus its static HTML copy (painted before the widgets connect), marked
+        with its snapshot so the server can tell a preheated copy gone stale (``server``)."""
         bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
-        bundle["text/html"] = static.page_html(self.widget)
+        bundle["text/html"] = static.snapshot_mark(self.snapshot) + static.page_html(self.widget)
         return bundle
 
     # -- for subclasses -------------------------------------------------------------------------
@@ -246,7 +230,7 @@ class Briefing:
 
     def refresh(self, force: bool = False) -> bool:
         """Re-read the snapshot pointer; redraw when it moved (or when forced). Returns whether redrawn."""
-        key = snapshot_key()
+        key = store.snapshot_key()
         if key == self.snapshot and not force:
             return False
         changed = key != self.snapshot

@@ -82,6 +82,11 @@ def to_html(w: widgets.Widget) -> str:
     return ""
 
 
+def snapshot_mark(key: str | None) -> str:
+    """An HTML comment naming the snapshot a static copy was computed from."""
+    return f"<!-- nris-snapshot: {html.escape(str(key))} -->"
+
+
 def page_html(root: widgets.Widget) -> str:
     """The page's static copy: the page root is marked ``nris-static`` instead of ``nris-live``."""
     return to_html(root)
