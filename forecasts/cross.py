@@ -78,17 +78,18 @@ def learn(
     """Fit the regressors on the windows of every strictly positive series in ``ys``.
 
     Each series contributes its latest ``max_origins`` origins (fewer when that would pass about
-    ``max_rows`` training rows) and counts the same whatever its length. Each window is weighted
-    by the square root of its level over the series' mean absolute seasonal difference: the loss
-    on log ratios is a relative error (what sMAPE counts), and the weight moves it halfway to the
-    scaled error that MASE counts, so smooth series are not fitted as loosely as noisy ones (M3
-    monthly: the global model's sMAPE 14.33 -> 14.12, MASE 0.956 -> 0.931).
-    The loss is absolute error (robust to the odd jump) up to 300,000 training rows; above, where
-    that costs too much time, squared error with fewer, larger steps; under 20,000 rows (a few
-    series) a third as many steps, three times as large, unweighted (sklearn's weighted median is
-    slow). The regressors train side by side in threads of one OpenMP thread each (one after the
-    other for a few series): OpenMP teams spinning in several processes at once (parallel report
-    runs) slow each other down many times over.
+    ``max_rows`` training rows) and counts the same whatever its length. The loss is absolute
+    error (robust to the odd jump) up to 300,000 training rows; under 20,000 rows (a few series)
+    with a third as many steps, three times as large. Above 300,000, where that costs too much
+    time, it is squared error with fewer, larger steps, and each window is weighted by the square
+    root of its level over the series' mean absolute seasonal difference: the loss on log ratios
+    is a relative error (what sMAPE counts), the weight moves it halfway to the scaled error MASE
+    counts, so smooth series are not fitted as loosely as noisy ones (M3 monthly: the global
+    model's sMAPE 14.33 -> 14.12, MASE 0.956 -> 0.931). Under absolute error such weights cost
+    sklearn's slow weighted median (the national run's 100-series step took 1.6 times as long).
+    The regressors train side by side in threads of one OpenMP thread each (one after the other
+    for a few series): OpenMP teams spinning in several processes at once (parallel report runs)
+    slow each other down many times over.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -143,7 +144,7 @@ def _fit_one(
 ) -> Any:
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    X_parts, y_parts, w_parts = [], [], []
+    X_parts, y_parts, w_parts, f_parts = [], [], [], []
     for y in ys:
         ends = np.arange(min_train, len(y))[-max_origins:]
         F, level = _features(y, ends, n_lags, m)
@@ -154,11 +155,14 @@ def _fit_one(
                 break
             X_parts.append(_rows(F[ok], ends[ok], np.full(ok.sum(), k), m))
             y_parts.append(np.log(y[ends[ok] + k - 1] / level[ok]))
-            w_parts.append(factor[ok] / len(ends))  # each series counts alike, whatever its length
+            w_parts.append(np.full(ok.sum(), 1.0 / len(ends)))  # each series counts alike
+            f_parts.append(factor[ok])
     X, target, w = np.vstack(X_parts), np.concatenate(y_parts), np.concatenate(w_parts)
-    w = np.minimum(w, np.percentile(w, 99))  # a few very smooth series must not drown the rest
     big = len(target) > 300_000  # for time: squared error, a third fewer and larger steps
     small = len(target) < 20_000  # a few series: a third as many steps, three times as large
+    if big:  # the MASE-ward weights; a few very smooth series must not drown the rest
+        f = np.concatenate(f_parts)
+        w = w * np.minimum(f, np.percentile(f, 99))
     steps, rate = (
         (max_iter * 2 // 3, 1.6) if big else (max_iter // 3, 3.0) if small else (max_iter, 1.0)
     )
@@ -169,7 +173,7 @@ def _fit_one(
         max_leaf_nodes=63,
         min_samples_leaf=int(np.clip(len(target) // 200, 5, 50)),
         random_state=random_state,
-    ).fit(X, target, sample_weight=None if small else w / w.mean())  # few: the fast median path
+    ).fit(X, target, sample_weight=None if np.ptp(w) == 0 else w / w.mean())  # equal: fast median
 
 
 def _scale(y: np.ndarray, m: int) -> float:
