@@ -9,6 +9,7 @@ until the live widgets have replaced it (Voilà's JavaScript loaded, the kernel 
 controls usable). Each load is a fresh browser context: an empty cache, like a first visit.
 Cold: Voilà without preheated kernels (each request starts a kernel and runs the notebook).
 Warm: `nris serve` defaults (preheated pool, refill delay); the pool refills between pages.
+Returning: a leader's third visit to the overview in the same browser (HTTP and code caches warm).
 10 users: ten isolated browser contexts of one headless Chromium (each its own cookies, cache and
 renderer process, like ten separate browsers; --processes launches ten Chromium processes instead)
 request the overview at once, against a pool of ten preheated kernels (refills 30 s later). Their
@@ -83,7 +84,7 @@ async def new_tab(browser, outside: list[str]) -> Any:
     return await ctx.new_page()
 
 
-async def time_page(page: Any, url: str) -> tuple[float, float]:
+async def time_page(page: Any, url: str, close: bool = True) -> tuple[float, float]:
     """Seconds from the request in ``page`` to the last chart shown, and to the live widgets."""
     t0 = time.perf_counter()
     await page.goto(url, timeout=300_000, wait_until="commit")  # not the load event: see SHOWN_JS
@@ -96,7 +97,8 @@ async def time_page(page: Any, url: str) -> tuple[float, float]:
     shown = min(shown, painted) if painted else shown
     await page.wait_for_function(LIVE_JS, timeout=300_000, polling=50)
     live = time.perf_counter() - t0
-    await page.context.close()
+    if close:
+        await page.context.close()
     return shown, live
 
 
@@ -168,6 +170,14 @@ async def run(args: argparse.Namespace, work: Path, env: dict[str, str]) -> dict
             for i, nb in enumerate(PAGES):
                 results["warm"][nb] = await open_page(browser, srv.url(nb), results["outside"])
                 wait_ready(ready, full + i + 1)  # the pool refilled before the next page
+            # a returning leader: the third visit in the same browser, whose HTTP cache and V8
+            # code cache (made on the second visit) are warm
+            tab, used = await new_tab(browser, results["outside"]), full + len(PAGES)
+            for _ in range(2):
+                await time_page(tab, srv.url(PAGES[0]), close=False)
+                used += 1
+                wait_ready(ready, used)  # a preheated page for the next visit
+            results["revisit"] = await time_page(tab, srv.url(PAGES[0]))
         finally:
             srv.stop()
         # n users at once on the overview, against a pool of n preheated kernels
@@ -237,6 +247,10 @@ def main() -> int:
         c, w = res["cold"][nb][0], res["warm"][nb]
         print(f"{nb:<28}{c:>11.2f}{w[0]:>11.2f}{w[1]:>10.2f}{w[0] / c:>10.2f}  "
               f"shown {'ok' if w[0] < 2 else 'MISSED'}, live {'ok' if w[1] < 2 else 'MISSED'}")  # fmt: skip
+    rs, rl = res["revisit"]
+    print(f"{PAGES[0]}, third visit in the same browser (warm caches): shown {rs:.2f} s, live "
+          f"{rl:.2f} s  target < 2 s: shown {'ok' if rs < 2 else 'MISSED'}, live "
+          f"{'ok' if rl < 2 else 'MISSED'}")  # fmt: skip
     shown = sorted(t[0] for t in res["users"])
     live = sorted(t[1] for t in res["users"])
     med, med_live = statistics.median(shown), statistics.median(live)
