@@ -1,4 +1,4 @@
-"""Cross-learning: one gradient-boosting model learns from the recent windows of many series.
+"""Cross-learning: one model learns from the recent windows of many series.
 
 A single official or M3 series holds a few dozen points, too few for a learner of its own; pooled,
 the normalised windows of all series of one frequency teach one scikit-learn
@@ -9,7 +9,9 @@ level and logged, so series of any size share the model; hence strictly positive
 :func:`learn` fits the shared :class:`Learner` once per frequency (``forecasts.api`` does this
 before dispatch, on data cut ``holdout`` periods short for backtests so no window ever sees its own
 future); :class:`Global` is the per-series :class:`~forecasts.base.Forecaster` that applies it, and
-learns from its own windows alone when given no shared learner.
+learns from its own windows alone when given no shared learner. :func:`learn_scaled` and
+:class:`GlobalMLP` do the same with small neural networks on windows scaled as MASE scales errors:
+a second, differently built cross-learner for "auto"'s quarterly pool.
 """
 
 from __future__ import annotations
@@ -41,6 +43,39 @@ class Learner:
             F, level = _features(y, ends, n_lags, m)
             logs.append(reg.predict(_rows(F, ends, steps, m)))
         return level * np.exp(np.mean(logs, axis=0))
+
+    def bounds(
+        self, y: np.ndarray, mean: np.ndarray, steps: np.ndarray, level: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Interval around ``mean``: the per-step quantile of the learner's |log errors|."""
+        q = _quantiles(self.residuals, level)[steps - 1]
+        return mean * np.exp(-q), mean * np.exp(q)
+
+
+@dataclass
+class ScaledLearner:
+    """Fitted cross-series neural networks (:func:`learn_scaled`); their forecasts' median."""
+
+    season_length: int
+    h: int
+    members: list[tuple[int, Any]]  # (window length, fitted MLPRegressor with h outputs)
+    residuals: np.ndarray  # |error| / the series' scale per step, latest training origins
+
+    def predict(self, y: np.ndarray, ends: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        """Forecasts for origins ``ends`` (exclusive end indices of ``y``) at ``steps`` ahead."""
+        outs = []
+        for n_lags, net in self.members:
+            F, level, scale = _scaled_features(y, ends, n_lags, self.season_length)
+            out = net.predict(F).reshape(len(ends), -1)
+            outs.append(level + scale * out[np.arange(len(ends)), np.asarray(steps, dtype=int) - 1])
+        return np.median(outs, axis=0)
+
+    def bounds(
+        self, y: np.ndarray, mean: np.ndarray, steps: np.ndarray, level: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Interval around ``mean``: the per-step quantile of the scaled errors, times the scale."""
+        q = _quantiles(self.residuals, level)[steps - 1] * _scale(y, self.season_length)
+        return mean - q, mean + q
 
 
 def window_lengths(season_length: int) -> tuple[int, int]:
@@ -180,8 +215,8 @@ def _fit_one(
 def _scale(y: np.ndarray, m: int) -> float:
     """Mean absolute seasonal difference (MASE's yardstick; lag 1 without two full seasons)."""
     lag = m if len(y) > 2 * m else 1
-    scale = float(np.mean(np.abs(y[lag:] - y[:-lag])))
-    return scale if scale > 0 else float(np.mean(y))
+    scale = float(np.mean(np.abs(y[lag:] - y[:-lag]))) if len(y) > lag else 0.0
+    return max(scale, 1e-3 * float(np.mean(np.abs(y)))) or 1.0  # floor: exactly periodic series
 
 
 class Global(Forecaster):
@@ -229,9 +264,114 @@ class Global(Forecaster):
         steps = np.minimum(np.arange(1, h + 1), lr.h)  # beyond the trained horizon: last step
         out = {"mean": lr.predict(self.y_, np.full(h, len(self.y_)), steps)}
         for lvl in level:
-            q = _quantiles(lr.residuals, lvl)[steps - 1]
-            out[f"lo-{lvl}"], out[f"hi-{lvl}"] = out["mean"] * np.exp(-q), out["mean"] * np.exp(q)
+            out[f"lo-{lvl}"], out[f"hi-{lvl}"] = lr.bounds(self.y_, out["mean"], steps, lvl)
         return out
+
+
+def learn_scaled(
+    ys: Sequence[np.ndarray],
+    season_length: int,
+    h: int,
+    max_origins: int = 48,
+    seeds: int = 3,
+    hidden: tuple[int, ...] = (128, 128),
+    clip: float = 10.0,
+    max_rows: int = 100_000,
+) -> ScaledLearner:
+    """Fit small scikit-learn ``MLPRegressor`` networks on the windows of every series in ``ys``.
+
+    Each window and its next ``h`` values are centred on the window's recent level and divided by
+    the series' mean absolute seasonal difference up to the origin: the yardstick MASE divides by,
+    so the squared loss counts errors as MASE does, smooth series as much as noisy ones, and any
+    sign of series can take part. Targets are clipped at ``clip`` such units (a jump must not
+    teach the rest). One network per window length and seed, each predicting all ``h`` steps at
+    once; the forecast is their median. Windows whose whole horizon is known only.
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPRegressor
+
+    m = max(int(season_length), 1)
+    min_train = max(2 * m, 6)
+    kept = [
+        y
+        for y in (np.asarray(v, dtype=float) for v in ys)
+        if len(y) >= min_train + h and np.all(np.isfinite(y))
+    ]
+    if not kept:
+        raise ForecastInputError(f"global_mlp: no series of at least {min_train + h} values")
+    origins = min(max_origins, max(12, max_rows // len(kept)))
+    members = []
+    for n_lags in window_lengths(m):
+        X_parts, y_parts = [], []
+        for y in kept:
+            ends = np.arange(min_train, len(y) - h + 1)[-origins:]
+            F, level, scale = _scaled_features(y, ends, n_lags, m)
+            future = y[ends[:, None] + np.arange(h)[None, :]]
+            X_parts.append(F)
+            y_parts.append(np.clip((future - level[:, None]) / scale[:, None], -clip, clip))
+        X, Y = np.vstack(X_parts), np.vstack(y_parts)
+        small = len(X) < 1000  # a few series: lbfgs on a smaller network settles in a second
+        for seed in range(seeds):
+            net = MLPRegressor(
+                hidden_layer_sizes=(32, 32) if small else hidden,
+                solver="lbfgs" if small else "adam",
+                batch_size=min(256, len(X)),
+                early_stopping=not small,  # holds out 10% to know when to stop
+                max_iter=100 if small else 200,
+                random_state=seed,
+            )
+            with warnings.catch_warnings():  # a few series: 200 passes may not settle; fine
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                members.append((n_lags, net.fit(X, Y if h > 1 else Y.ravel())))
+    learner = ScaledLearner(m, h, members, np.full((1, h), np.nan))
+    # |scaled error| of each series' latest origin whose whole horizon is known, for intervals
+    res = [
+        np.abs(y[-h:] - learner.predict(y, np.full(h, len(y) - h), np.arange(1, h + 1)))
+        / _scale(y[:-h], m)
+        for y in kept
+    ]
+    learner.residuals = np.array(res)
+    return learner
+
+
+def _scaled_features(
+    y: np.ndarray, ends: np.ndarray, n_lags: int, season: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Windows minus their recent level over the series' scale up to each origin, one row each."""
+    pad = np.concatenate([np.full(n_lags, y[0]), y])
+    w = pad[ends[:, None] + np.arange(n_lags)[None, :]]
+    level = w[:, -max(season, 3) :].mean(axis=1)
+    scale = np.array([_scale(y[:e], season) for e in ends])
+    return (w - level[:, None]) / scale[:, None], level, scale
+
+
+class GlobalMLP(Global):
+    """Cross-learning neural networks on MASE-scaled windows (:func:`learn_scaled`).
+
+    A second, differently built global model for "auto"'s pool: on M3 quarterly it errs where the
+    boosted trees on log ratios do not. Works on series of any sign.
+    """
+
+    name = "global_mlp"
+    positive_only = False
+
+    def __init__(
+        self,
+        season_length: int = 1,
+        learner: ScaledLearner | None = None,
+        max_origins: int = 48,
+        seeds: int = 3,
+    ) -> None:
+        self.season_length = season_length
+        self.learner = learner
+        self.max_origins = max_origins
+        self.seeds = seeds
+
+    def learn_many(self, ys: Sequence[np.ndarray], h: int) -> ScaledLearner:
+        """The shared networks for many series (``forecasts.api`` makes them once per frequency)."""
+        return learn_scaled(ys, self.season_length, h, self.max_origins, self.seeds)
 
 
 def _quantiles(residuals: np.ndarray, level: int) -> np.ndarray:

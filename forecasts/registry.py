@@ -23,6 +23,7 @@ def models() -> dict[str, type[Forecaster]]:
         ml.LagRegression,
         ml.HGB,
         cross.Global,
+        cross.GlobalMLP,
     ]
     return {cls.name: cls for cls in classes}
 

@@ -388,6 +388,22 @@ def test_global_model_learns_a_pattern_shared_by_many_short_series() -> None:
         cross.Global(season_length=12).fit(y - 100)
 
 
+
+def test_global_mlp_learns_a_shared_pattern_on_series_of_any_sign() -> None:
+    from forecasts import cross
+
+    rng = np.random.default_rng(3)
+    wave = np.sin(2 * np.pi * np.arange(48) / 12)
+    ys = [rng.uniform(-200, 200) + rng.uniform(10, 100) * wave + rng.normal(0, 1, 48)
+          for _ in range(60)]  # fmt: skip
+    learner = cross.learn_scaled([y[:36] for y in ys], 12, 12, seeds=1)
+    y = -50 + 30 * wave[:36] + rng.normal(0, 1, 36)  # a new series, below zero
+    fc = cross.GlobalMLP(season_length=12, learner=learner).fit(y).predict(12, level=(80,))
+    assert np.abs(fc["mean"] - (-50 + 30 * wave[36:])).mean() < 0.15 * 30  # naive: ~0.6 * 30
+    assert np.all(fc["lo-80"] < fc["mean"]) and np.all(fc["mean"] < fc["hi-80"])
+    with pytest.raises(ForecastInputError, match="at least 36 values"):
+        cross.learn_scaled([y[:30]], 12, 12)
+
 def test_auto_combines_the_pool_by_median_and_reports_its_weights() -> None:
     from forecasts.engine import _combine
 
