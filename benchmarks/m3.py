@@ -25,7 +25,17 @@ SUBSETS = {
     "quarterly": ("M3_quarterly.csv", 4, "Q"),
     "monthly": ("M3_monthly.csv", 12, "M"),
 }
-DEFAULT_MODELS = ("naive", "snaive", "theta", "dotheta", "ets", "ces", "global", "global_mlp", "ridge")
+DEFAULT_MODELS = (
+    "naive",
+    "snaive",
+    "theta",
+    "dotheta",
+    "ets",
+    "ces",
+    "global",
+    "global_mlp",
+    "ridge",
+)
 
 
 def load_subset(

@@ -11,7 +11,7 @@ before dispatch, on data cut ``holdout`` periods short for backtests so no windo
 future); :class:`Global` is the per-series :class:`~forecasts.base.Forecaster` that applies it, and
 learns from its own windows alone when given no shared learner. :func:`learn_scaled` and
 :class:`GlobalMLP` do the same with small neural networks on windows scaled as MASE scales errors:
-a second, differently built cross-learner for "auto"'s quarterly pool.
+a second, differently built cross-learner for "auto"'s quarterly and annual pools.
 """
 
 from __future__ import annotations
@@ -76,6 +76,9 @@ class ScaledLearner:
         """Interval around ``mean``: the per-step quantile of the scaled errors, times the scale."""
         q = _quantiles(self.residuals, level)[steps - 1] * _scale(y, self.season_length)
         return mean - q, mean + q
+
+
+Shared = Learner | ScaledLearner  # a shared fit, as the per-series models hold it
 
 
 def window_lengths(season_length: int) -> tuple[int, int]:
@@ -233,7 +236,7 @@ class Global(Forecaster):
     def __init__(
         self,
         season_length: int = 1,
-        learner: Learner | None = None,
+        learner: Shared | None = None,
         max_origins: int = 48,
         max_iter: int = 300,
         learning_rate: float = 0.05,
@@ -244,7 +247,7 @@ class Global(Forecaster):
         self.max_iter = max_iter
         self.learning_rate = learning_rate
 
-    def learn_many(self, ys: Sequence[np.ndarray], h: int) -> Learner:
+    def learn_many(self, ys: Sequence[np.ndarray], h: int) -> Shared:
         """The shared learner for many series (``forecasts.api`` makes it once per frequency)."""
         return learn(ys, self.season_length, h, max_origins=self.max_origins,
                      max_iter=self.max_iter, learning_rate=self.learning_rate)  # fmt: skip
@@ -322,7 +325,7 @@ def learn_scaled(
                 max_iter=100 if small else 200,
                 random_state=seed,
             )
-            with warnings.catch_warnings():  # a few series: 200 passes may not settle; fine
+            with warnings.catch_warnings():  # stopping short of convergence is fine here
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 members.append((n_lags, net.fit(X, Y if h > 1 else Y.ravel())))
     learner = ScaledLearner(m, h, members, np.full((1, h), np.nan))
@@ -350,8 +353,8 @@ def _scaled_features(
 class GlobalMLP(Global):
     """Cross-learning neural networks on MASE-scaled windows (:func:`learn_scaled`).
 
-    A second, differently built global model for "auto"'s pool: on M3 quarterly it errs where the
-    boosted trees on log ratios do not. Works on series of any sign.
+    A second, differently built global model for "auto"'s pools: on M3 quarterly and yearly series
+    it errs where the boosted trees on log ratios do not. Works on series of any sign.
     """
 
     name = "global_mlp"
@@ -375,7 +378,8 @@ class GlobalMLP(Global):
 
 
 def _quantiles(residuals: np.ndarray, level: int) -> np.ndarray:
-    """Per-step quantile of the absolute log errors (a random-walk guess where none are known)."""
+    """Per-step quantile of absolute (log or scaled) errors; a random-walk guess where none are
+    known."""
     q = np.nanquantile(residuals, level / 100, axis=0) if np.isfinite(residuals).any() else None
     if q is None or not np.all(np.isfinite(q)):
         return 0.1 * np.sqrt(np.arange(1, residuals.shape[1] + 1))

@@ -23,12 +23,12 @@ Z80 = 1.2815515655446004
 FALLBACK = ("snaive", "naive")
 # "auto"'s default pools by season length, chosen on M3 (benchmarks/m3.py) with time in mind:
 # ARIMA costs ten times ETS for little gain; CES helps monthly series and hurts annual ones; the
-# neural global model helps quarterly series (M3 and a window held out of their training data)
-# and would cost the monthly run its 5 minutes.
+# neural global model helps quarterly and annual series (on M3, and on a window held out of their
+# training data alike) and would cost the monthly run its 5 minutes.
 AUTO_POOLS = {
     12: ("ets", "dotheta", "ces", "global"),
     4: ("ets", "theta", "global", "global_mlp"),
-    1: ("ets", "dotheta", "theta", "global"),
+    1: ("ets", "dotheta", "theta", "global", "global_mlp"),
 }
 
 

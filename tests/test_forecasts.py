@@ -388,7 +388,6 @@ def test_global_model_learns_a_pattern_shared_by_many_short_series() -> None:
         cross.Global(season_length=12).fit(y - 100)
 
 
-
 def test_global_mlp_learns_a_shared_pattern_on_series_of_any_sign() -> None:
     from forecasts import cross
 
@@ -403,6 +402,7 @@ def test_global_mlp_learns_a_shared_pattern_on_series_of_any_sign() -> None:
     assert np.all(fc["lo-80"] < fc["mean"]) and np.all(fc["mean"] < fc["hi-80"])
     with pytest.raises(ForecastInputError, match="at least 36 values"):
         cross.learn_scaled([y[:30]], 12, 12)
+
 
 def test_auto_combines_the_pool_by_median_and_reports_its_weights() -> None:
     from forecasts.engine import _combine
