@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         anchors = submitted(test)
         n_series = train["unique_id"].nunique()
         runs: list[tuple[str, pd.DataFrame, float]] = []
-        for model in ["auto", *args.models]:
+        for model in dict.fromkeys(["auto", *args.models]):  # "auto" once, even if listed
             t0 = time.perf_counter()
             fc = api.forecast(
                 train,
