@@ -82,6 +82,20 @@ def submitted(test: pd.DataFrame, methods: tuple[str, ...] = ("THETA", "NAIVE2")
     )
 
 
+def report_notes(subset: str, model: str, notes: list[dict], n_series: int) -> None:
+    """Say how many series fell back or lost a pool model, and the commonest reason: a model
+    failing on every series is caught per series by design, and would otherwise be scored as
+    its fallback without a word."""
+    if not notes:
+        return
+    hit = len({n["unique_id"] for n in notes})
+    reasons = pd.Series([n["note"].split(";")[0][:100] for n in notes]).value_counts()
+    print(
+        f"{subset} {model}: notes on {hit} of {n_series} series; "
+        f"commonest ({reasons.iloc[0]}x): {reasons.index[0]}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--subsets", nargs="+", default=["monthly", "quarterly", "yearly"])
@@ -124,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                 progress=False,
             )
             runs.append((model, fc, time.perf_counter() - t0))
+            report_notes(name, model, fc.attrs.get("notes", []), n_series)
         merged = anchors
         for model, fc, _ in runs:
             merged = merged.merge(
