@@ -64,8 +64,9 @@ class ScaledLearner:
     def predict(self, y: np.ndarray, ends: np.ndarray, steps: np.ndarray) -> np.ndarray:
         """Forecasts for origins ``ends`` (exclusive end indices of ``y``) at ``steps`` ahead."""
         outs = []
+        scale = _origin_scales(y, ends, self.season_length)
         for n_lags, net in self.members:
-            F, level, scale = _scaled_features(y, ends, n_lags, self.season_length)
+            F, level = _scaled_features(y, ends, n_lags, self.season_length, scale)
             out = net.predict(F).reshape(len(ends), -1)
             outs.append(level + scale * out[np.arange(len(ends)), np.asarray(steps, dtype=int) - 1])
         return np.median(outs, axis=0)
@@ -305,12 +306,13 @@ def learn_scaled(
     if not kept:
         raise ForecastInputError(f"global_mlp: no series of at least {min_train + h} values")
     origins = min(max_origins, max(12, max_rows // len(kept)))
+    ends_of = [np.arange(min_train, len(y) - h + 1)[-origins:] for y in kept]
+    scales_of = [_origin_scales(y, ends, m) for y, ends in zip(kept, ends_of, strict=True)]
     members = []
     for n_lags in window_lengths(m):
         X_parts, y_parts = [], []
-        for y in kept:
-            ends = np.arange(min_train, len(y) - h + 1)[-origins:]
-            F, level, scale = _scaled_features(y, ends, n_lags, m)
+        for y, ends, scale in zip(kept, ends_of, scales_of, strict=True):
+            F, level = _scaled_features(y, ends, n_lags, m, scale)
             future = y[ends[:, None] + np.arange(h)[None, :]]
             X_parts.append(F)
             y_parts.append(np.clip((future - level[:, None]) / scale[:, None], -clip, clip))
@@ -339,15 +341,19 @@ def learn_scaled(
     return learner
 
 
+def _origin_scales(y: np.ndarray, ends: np.ndarray, season: int) -> np.ndarray:
+    """The series' scale (:func:`_scale`) on the history up to each origin."""
+    return np.array([_scale(y[:e], season) for e in ends])
+
+
 def _scaled_features(
-    y: np.ndarray, ends: np.ndarray, n_lags: int, season: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Windows minus their recent level over the series' scale up to each origin, one row each."""
+    y: np.ndarray, ends: np.ndarray, n_lags: int, season: int, scale: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Windows minus their recent level over ``scale`` (one per origin), one row each; levels."""
     pad = np.concatenate([np.full(n_lags, y[0]), y])
     w = pad[ends[:, None] + np.arange(n_lags)[None, :]]
     level = w[:, -max(season, 3) :].mean(axis=1)
-    scale = np.array([_scale(y[:e], season) for e in ends])
-    return (w - level[:, None]) / scale[:, None], level, scale
+    return (w - level[:, None]) / scale[:, None], level
 
 
 class GlobalMLP(Global):
