@@ -79,6 +79,7 @@ def test_voila_command_is_hardened() -> None:
         "--MappingKernelManager.cull_idle_timeout=",
         "--VoilaConfiguration.template=nris",
         "--VoilaKernelManager.fill_delay=",
+        "--KernelManager.transport=ipc",  # a pool starting at once loses no kernel to a port race
     ):
         assert flag in text
     assert "--Voila.token=" in argv  # loopback: no token needed

@@ -89,6 +89,9 @@ def voila_argv(opts: ServeOptions, token: str) -> list[str]:
         f"--MappingKernelManager.cull_idle_timeout={opts.cull_idle}",
         f"--MappingKernelManager.cull_interval={opts.cull_interval}",
         "--MappingKernelManager.cull_connected=False",
+        # kernels talk over Unix sockets: with TCP each picks free ports and releases them
+        # before binding, so a pool starting at once can lose the race (Address already in use)
+        "--KernelManager.transport=ipc",
     ]  # fmt: skip
     if opts.preheat:
         argv.append(f"--VoilaKernelManager.fill_delay={max(opts.fill_delay, 0.0):g}")
