@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -82,20 +83,6 @@ def submitted(test: pd.DataFrame, methods: tuple[str, ...] = ("THETA", "NAIVE2")
     )
 
 
-def report_notes(subset: str, model: str, notes: list[dict], n_series: int) -> None:
-    """Say how many series fell back or lost a pool model, and the commonest reason: a model
-    failing on every series is caught per series by design, and would otherwise be scored as
-    its fallback without a word."""
-    if not notes:
-        return
-    hit = len({n["unique_id"] for n in notes})
-    reasons = pd.Series([n["note"].split(";")[0][:100] for n in notes]).value_counts()
-    print(
-        f"{subset} {model}: notes on {hit} of {n_series} series; "
-        f"commonest ({reasons.iloc[0]}x): {reasons.index[0]}"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--subsets", nargs="+", default=["monthly", "quarterly", "yearly"])
@@ -112,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from forecasts import api, evaluate
     from forecasts.engine import AUTO_POOLS
+
+    warnings.simplefilter("ignore", api.ForecastNotesWarning)  # said below, with the subset
 
     pool = tuple(args.pool) if args.pool else ()
     print(
@@ -138,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
                 progress=False,
             )
             runs.append((model, fc, time.perf_counter() - t0))
-            report_notes(name, model, fc.attrs.get("notes", []), n_series)
+            line = api.notes_summary(fc.attrs.get("notes", []), n_series)
+            if line:  # a model failing everywhere would be scored as its fallback, unseen
+                print(f"{name} {model}: {line}")
         merged = anchors
         for model, fc, _ in runs:
             merged = merged.merge(

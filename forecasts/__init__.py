@@ -13,6 +13,8 @@ _EXPORTS = {
     "forecast": "forecasts.api",
     "backtest": "forecasts.api",
     "prepare": "forecasts.api",
+    "notes_summary": "forecasts.api",
+    "ForecastNotesWarning": "forecasts.api",
     "evaluate": "forecasts.evaluation",
     "select": "forecasts.evaluation",
     "to_nixtla": "forecasts.frames",

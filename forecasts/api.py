@@ -9,6 +9,7 @@ answer; ``evaluate`` and ``select`` are plain functions over the resulting frame
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,33 @@ from forecasts import engine
 from forecasts.frames import _pandas, full_range, future_dates, season_length
 
 DEFAULT_LEVEL = (80, 95)
+
+
+class ForecastNotesWarning(UserWarning):
+    """Some series were not forecast as asked: a model fell back to a baseline, a pool model was
+    lost, gaps were filled or a series was dropped. Details per series in ``attrs["notes"]``."""
+
+
+def notes_summary(notes: Sequence[dict[str, Any]], n_series: int) -> str | None:
+    """One line for a run's notes (how many series carry one, the commonest reason), or None.
+
+    A model failing is caught per series by design (the series falls back to a baseline), so a
+    model failing on every series would otherwise pass unseen in a notebook or a report.
+    """
+    if not notes:
+        return None
+    hit = len({n["unique_id"] for n in notes})
+    reasons = pd.Series([str(n["note"]).split(";")[0][:100] for n in notes]).value_counts()
+    return (
+        f"{hit}/{n_series} chuỗi có ghi chú, notes on {hit} of {n_series} series "
+        f"(result.attrs['notes']); commonest ({reasons.iloc[0]}x): {reasons.index[0]}"
+    )
+
+
+def _warn_notes(notes: list[dict[str, Any]], n_series: int) -> None:
+    line = notes_summary(notes, n_series)
+    if line:
+        warnings.warn(line, ForecastNotesWarning, stacklevel=3)
 
 
 def _check(df: pd.DataFrame, h: int, level: Sequence[int]) -> None:
@@ -205,7 +233,8 @@ def forecast(
     over ``n_windows`` windows of ``h`` steps and calibrates its intervals on the pooled
     standardised backtest errors of all series of the same frequency.
     Returns ``unique_id, ds, <model>, <model>-lo-<level>, <model>-hi-<level>``; notes about
-    fallbacks and filled gaps are in ``result.attrs["notes"]``. With ``fitted=True`` also returns
+    fallbacks and filled gaps are in ``result.attrs["notes"]`` (summed up in one
+    :class:`ForecastNotesWarning`). With ``fitted=True`` also returns
     the in-sample fitted values (``unique_id, ds, y, <model>``), as MinT reconciliation needs.
     Runs on local processes (``n_jobs``, default all cores) or a Dask cluster at ``address``.
     """
@@ -228,6 +257,7 @@ def forecast(
             fits.append({"unique_id": r["uid"], "ds": s.ds, "y": s.y, **r["fitted"]})
     out = _concat(frames, ["unique_id", "ds"])
     out.attrs["notes"] = notes
+    _warn_notes(notes, len(series) + len(dropped))
     weights = [
         {"unique_id": r["uid"], **r["auto"].get("weights", {})} for r in results if r["auto"]
     ]
@@ -359,4 +389,5 @@ def backtest(
             )
     out = _concat(frames, ["unique_id", "cutoff", "ds"])
     out.attrs["notes"] = notes
+    _warn_notes(notes, len(series) + len(dropped))
     return out

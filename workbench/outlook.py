@@ -400,6 +400,10 @@ def show_indicator_forecast(res: dict[str, Any], lang: str = "vi") -> None:
     scores = res["scores"].set_index("metric")
     display(Markdown(("## Đánh giá dự báo quá khứ (backtest)" if vi else "## Backtest") + "\n"))
     display(scores.round(3))
+    notes = res["backtest"].attrs.get("notes", []) + fc.attrs.get("notes", [])
+    if notes:  # fallbacks and filled gaps: the reader should know what the figures rest on
+        display(Markdown("## Ghi chú mô hình" if vi else "## Model notes"))
+        display(pd.DataFrame(notes).drop_duplicates())
     for uid, f in fc.groupby("unique_id"):
         area = str(uid).split("|", 1)[1]
         h = res["history"][res["history"]["area"] == area]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -128,15 +129,17 @@ def quick_forecast(code: str, area: str, transform: str = "level") -> pd.DataFra
         if len(hist) < 24:
             return None
         nx = pd.DataFrame({"unique_id": f"{code}|{area}", "ds": hist["period"], "y": hist["value"]})
-        try:
-            fc = forecasts.forecast(
-                nx,
-                h=HORIZON.get(freq, 4),
-                models=list(FORECAST_MODELS),
-                level=(80,),
-                n_jobs=1,
-                progress=False,
-            )
+        try:  # the chart needs no notes: a fallback forecast is still drawn
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", forecasts.ForecastNotesWarning)
+                fc = forecasts.forecast(
+                    nx,
+                    h=HORIZON.get(freq, 4),
+                    models=list(FORECAST_MODELS),
+                    level=(80,),
+                    n_jobs=1,
+                    progress=False,
+                )
         except Exception:
             return None
         assert isinstance(fc, pd.DataFrame)
