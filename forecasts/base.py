@@ -119,6 +119,11 @@ class Forecaster:
             out[f"lo-{lv}"], out[f"hi-{lv}"] = np.minimum(lo, hi), np.maximum(lo, hi)
         return out
 
+    def chosen_form(self) -> dict[str, Any]:
+        """Constructor parameters that fix the form the last ``fit`` chose by search (e.g. the
+        ETS type), so a refit on another stretch of the series can skip the search; {} if none."""
+        return {}
+
     # -- to implement -------------------------------------------------------------------------
     def _fit(self, y: np.ndarray, X: np.ndarray | None, index: pd.DatetimeIndex | None) -> None:
         raise NotImplementedError

@@ -74,10 +74,38 @@ class Job:
 
 # -- one model on one stretch of history, with the baseline fallback -----------------------------
 def fit_predict(
-    name: str, s: Series, end: int, h: int, level: Sequence[int], fitted: bool = False
-) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
-    """Fit ``name`` on ``s.y[:end]`` and forecast ``h`` steps; raise on failure or non-finite output."""
-    model = make(name, season_length=s.season, **_PARAMS.get(name, {}))
+    name: str,
+    s: Series,
+    end: int,
+    h: int,
+    level: Sequence[int],
+    fitted: bool = False,
+    form: dict[str, Any] | None = None,
+) -> tuple[dict[str, np.ndarray], np.ndarray | None, dict[str, Any]]:
+    """Fit ``name`` on ``s.y[:end]`` and forecast ``h`` steps; raise on failure or non-finite output.
+
+    ``form`` fixes what the model would otherwise search for (see ``Forecaster.chosen_form``);
+    if that form cannot be fitted on this stretch, the model searches as usual. Returns the
+    forecast, the in-sample fit (with ``fitted``) and the form chosen.
+    """
+    if form:
+        try:
+            return _fit_predict(name, s, end, h, level, fitted, form)
+        except Exception:  # e.g. a seasonal type on a stretch too short for a season
+            pass
+    return _fit_predict(name, s, end, h, level, fitted, {})
+
+
+def _fit_predict(
+    name: str,
+    s: Series,
+    end: int,
+    h: int,
+    level: Sequence[int],
+    fitted: bool,
+    form: dict[str, Any],
+) -> tuple[dict[str, np.ndarray], np.ndarray | None, dict[str, Any]]:
+    model = make(name, season_length=s.season, **{**_PARAMS.get(name, {}), **form})
     if hasattr(model, "learn_many"):  # a cross-learning model: give it the shared fit
         model.set_params(learner=shared_learner(name, s.season, len(s.y) - end))
     X = None if s.X is None else s.X[:end]
@@ -92,7 +120,7 @@ def fit_predict(
     out = model.predict(h, Xf, level=list(level))
     if not all(np.all(np.isfinite(v)) for v in out.values()):
         raise ForecastInputError(f"{name}: non-finite forecast")
-    return out, (getattr(model, "fitted_", None) if fitted else None)
+    return out, (getattr(model, "fitted_", None) if fitted else None), model.chosen_form()
 
 
 _PARAMS: dict[str, dict[str, Any]] = {}  # per-process model parameters, set by run_chunk
@@ -117,7 +145,7 @@ def robust(
     errors: list[str] = []
     for candidate in tried:
         try:
-            out, fit = fit_predict(candidate, s, end, h, level, fitted)
+            out, fit, _ = fit_predict(candidate, s, end, h, level, fitted)
             if errors:
                 s.notes.append(f"{name}: {errors[0]}; used {candidate}")
             return out, fit, candidate
@@ -181,8 +209,13 @@ def _mean_sd(sds: list[np.ndarray | None]) -> np.ndarray:
 
 
 def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
-    """Backtest the pool on ``s.y[:end]``, weight (or not, for the median) by its error, fit and
-    combine.
+    """Fit the pool on ``s.y[:end]``, backtest it, weight (or not, for the median) by its error
+    and combine.
+
+    The inner backtest windows refit the form each model chose on ``s.y[:end]`` (its parameters
+    re-estimated): they calibrate the intervals and drop models that fail, and searching the
+    form again in each window cost ETS most of its time. An outer ``backtest`` cuts ``end``
+    itself, so its windows stay unseen.
 
     Returns the combined mean, its standard-deviation proxy per step (the mean of the models' 80%
     interval widths), the standardised backtest errors used to calibrate intervals, the weights.
@@ -193,14 +226,24 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
     cuts = cutoffs(end, h, job.n_windows, job.step, min_train)
     if not cuts and end - 1 >= 6:  # short series: one shorter window still ranks the models
         cuts = [max(end - h, 4)]
+    levels = _pool_levels(pool)
+    # the final fits first: the backtest windows refit the form each chose (e.g. the ETS type)
+    # and only re-estimate its parameters, as searching again is most of ETS's time
+    finals: dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None] | str] = {}
+    forms: dict[str, dict[str, Any]] = {}
+    for m in pool:
+        try:
+            out, fit, forms[m] = fit_predict(m, s, end, h, levels[m], job.fitted)
+            finals[m] = (out["mean"], _sd(out), None if fit is None else np.asarray(fit, float))
+        except Exception as exc:
+            finals[m] = f"{type(exc).__name__}: {str(exc)[:120]}"
     errs: dict[str, list[float]] = {m: [] for m in pool}
     preds: dict[str, dict[int, tuple[np.ndarray, np.ndarray | None]]] = {m: {} for m in pool}
-    levels = _pool_levels(pool)
     for c in cuts:
         k = min(h, end - c)
         for m in pool:
             try:
-                out, _ = fit_predict(m, s, c, k, levels[m])
+                out, _, _ = fit_predict(m, s, c, k, levels[m], form=forms.get(m))
             except Exception:
                 errs[m].append(np.inf)
                 continue
@@ -221,21 +264,19 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 zz = (y[c : c + k] - mean) / sd
             z.append(zz[np.isfinite(zz)])
-    # final fit on the whole stretch
     means: list[np.ndarray] = []
     sds: list[np.ndarray | None] = []
     fits: list[np.ndarray | None] = []
     used: dict[str, float] = {}
     for m, w in weights.items():
-        try:
-            out, fit = fit_predict(m, s, end, h, levels[m], job.fitted)
-        except Exception as exc:
-            s.notes.append(f"auto/{m}: {type(exc).__name__}: {str(exc)[:120]}")
+        final = finals[m]
+        if isinstance(final, str):
+            s.notes.append(f"auto/{m}: {final}")
             continue
         used[m] = w
-        means.append(out["mean"])
-        sds.append(_sd(out))
-        fits.append(None if fit is None else np.asarray(fit, dtype=float))
+        means.append(final[0])
+        sds.append(final[1])
+        fits.append(final[2])
     if not used:
         out, fit, base = robust(FALLBACK[0], s, end, h, (80,), job.fitted)
         s.notes.append(f"auto: every pool model failed; used {base}")
