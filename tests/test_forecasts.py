@@ -49,12 +49,30 @@ def test_model_contract(name: str) -> None:
     model.fit(y[:60], X[:60], IDX[:60])
     model.fit(y[:-6], X[:-6], IDX[:78])
     np.testing.assert_allclose(model.predict(6, X[-6:], level=(80,))["mean"], first["mean"])
+    # the form the fit chose, fixed, gives the same forecast without the search
+    form = model.chosen_form()
+    assert set(form) <= set(model.get_params())
+    fixed = make(name, season_length=12, **form).fit(y[:-6], X[:-6], IDX[:78])
+    np.testing.assert_allclose(fixed.predict(6, X[-6:])["mean"], first["mean"], rtol=1e-6)
     clone = model.clone()
     assert clone.get_params() == model.get_params() and not hasattr(clone, "n_obs_")
     with pytest.raises(ForecastInputError, match="horizon"):
         model.predict(0, X[:0])
     with pytest.raises(ForecastInputError, match="NaN"):
         make(name, season_length=12).fit(np.r_[y[:40], np.nan, y[41:]])
+
+
+def test_backtest_windows_refit_the_chosen_form_or_search_when_it_cannot_fit() -> None:
+    from forecasts import engine
+
+    (s,), _ = F.prepare(_monthly(), 6)
+    _, _, form = engine.fit_predict("ets", s, 84, 6, (80,))
+    assert form["model"][2] in "AM"  # the series is seasonal, and ETS found it
+    out, _, same = engine.fit_predict("ets", s, 78, 6, (80,), form=form)
+    assert same == form and np.all(np.isfinite(out["mean"]))
+    # 20 months hold no two seasons: the seasonal type cannot be fitted, so ETS searches again
+    _, _, short = engine.fit_predict("ets", s, 20, 6, (80,), form=form)
+    assert short["model"][2] == "N"
 
 
 def test_unknown_model_is_a_one_line_error() -> None:
