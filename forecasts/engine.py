@@ -227,8 +227,7 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
     if not cuts and end - 1 >= 6:  # short series: one shorter window still ranks the models
         cuts = [max(end - h, 4)]
     levels = _pool_levels(pool)
-    # the final fits first: the backtest windows refit the form each chose (e.g. the ETS type)
-    # and only re-estimate its parameters, as searching again is most of ETS's time
+    # the final fits first: the backtest windows below refit the forms they chose
     finals: dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None] | str] = {}
     forms: dict[str, dict[str, Any]] = {}
     for m in pool:
