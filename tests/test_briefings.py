@@ -236,10 +236,16 @@ def voila_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory):
         port=_free_port(), pool_size=1, extra_env=env,
         boundaries=str(SHARED_TOPO) if SHARED_TOPO.exists() else None,
     )  # fmt: skip
-    server = serve.start(opts, log=tmp_path_factory.mktemp("voila") / "voila.log")
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    server = serve.start(opts, log=log)
     deadline = time.monotonic() + 240
     while len(list(ready.glob("*.ready"))) < len(PAGES) and time.monotonic() < deadline:
         time.sleep(0.5)
+    if len(list(ready.glob("*.ready"))) < len(PAGES):  # say so here, not as a page timeout later
+        server.stop()
+        pytest.fail(
+            f"preheated pages not ready after 240 s; Voilà log ends:\n{log.read_text()[-3000:]}"
+        )
     yield server
     server.stop()
 
