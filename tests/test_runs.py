@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -21,6 +22,8 @@ if mode == "sleep":
 if mode == "die":
     os.kill(os.getpid(), 9)
 print("value", x * 2)
+from ipykernel.kernelapp import IPKernelApp
+print("kernel", IPKernelApp.instance().transport, IPKernelApp.instance().ip)
 """
 
 
@@ -137,6 +140,11 @@ def test_fan_out_runs_every_grid_point_on_processes(env: Path) -> None:
     assert all(r.status == "ok" for r in results)
     html = (env / "reports" / "grid" / "2022-06" / "tiny_2.html").read_text(encoding="utf-8")
     assert "value 4" in html
+    # side-by-side runs talk to their kernels over Unix sockets of their own (no TCP port race),
+    # removed after the run
+    transport, ip = re.search(r"kernel (\w+) (\S+)", html).groups()  # type: ignore[union-attr]
+    assert transport == "ipc" and "nris-kernel-" in ip
+    assert not Path(ip).parent.exists()
 
 
 def _record_at_barrier(barrier) -> int:  # noqa: ANN001 - a multiprocessing Barrier

@@ -363,6 +363,7 @@ def _child(spec: dict[str, Any]) -> int:
     signal.signal(signal.SIGTERM, on_term)
     _die_with_parent()
     status, error = "ok", ""
+    sockets = tempfile.TemporaryDirectory(prefix="nris-kernel-")
     try:
         pm.execute_notebook(
             spec["input"],
@@ -373,6 +374,7 @@ def _child(spec: dict[str, Any]) -> int:
             cwd=spec["cwd"],
             execution_timeout=int(spec["timeout"]),
             log_output=False,
+            config=_ipc_config(Path(sockets.name)),
         )
     except pm.PapermillExecutionError as exc:
         status, error = "failed", f"cell [{exc.exec_count}]: {exc.ename}: {exc.evalue}"
@@ -386,8 +388,22 @@ def _child(spec: dict[str, Any]) -> int:
         else:
             error = f"{name}: {msg}"
         status = "failed"
+    finally:
+        sockets.cleanup()
     _atomic_text(Path(spec["result"]), json.dumps({"status": status, "error": error[:2000]}))
     return 0
+
+
+def _ipc_config(folder: Path) -> Any:
+    """The kernel talks to papermill over Unix sockets in ``folder``, not TCP ports.
+
+    Over TCP, jupyter_client picks free ports and lets them go before the kernel binds them, so
+    runs starting side by side (a fan-out over provinces) can lose a kernel to "Address already
+    in use". Each run's own folder keeps the socket names of parallel runs apart.
+    """
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(folder / "kernel")}})
 
 
 def _die_with_parent() -> None:
