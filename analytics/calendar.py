@@ -18,12 +18,19 @@ FREQS = ("M", "Q", "6M", "9M", "A")
 """Period frequencies: month, quarter, six months (H1), nine months, year."""
 
 
+def _vn_holidays(*years: int) -> holidays.HolidayBase:
+    """Vietnam's public holidays named in English whatever the process locale.
+
+    ``holidays`` names days in the locale's language by default (Vietnamese, or under no locale at
+    all), so looking Tết up by its English name needs the language fixed here.
+    """
+    return holidays.VN(years=list(years), language="en_US")
+
+
 @cache
 def tet_days(year: int) -> tuple[dt.date, ...]:
     """The official Tết holiday days around the Lunar New Year of ``year`` (from ``holidays.VN``)."""
-    days = [
-        d for d, name in holidays.VN(years=[year - 1, year]).items() if "Lunar New Year" in name
-    ]
+    days = [d for d, name in _vn_holidays(year - 1, year).items() if "Lunar New Year" in name]
     new_year = tet_date(year)
     return tuple(sorted(d for d in days if abs((d - new_year).days) <= 10))
 
@@ -31,7 +38,7 @@ def tet_days(year: int) -> tuple[dt.date, ...]:
 @cache
 def tet_date(year: int) -> dt.date:
     """The first day of the lunar year (Mùng 1 Tết) in ``year``."""
-    for d, name in holidays.VN(years=year).items():
+    for d, name in _vn_holidays(year).items():
         if name == "Lunar New Year":
             return d
     raise ValueError(f"holidays.VN does not know Tết of {year}")

@@ -35,7 +35,9 @@ def vn_holidays(first_year: int, last_year: int) -> pd.DataFrame:
     import holidays
 
     rows = []
-    for day, name in sorted(holidays.VN(years=range(first_year, last_year + 1)).items()):
+    for day, name in sorted(
+        holidays.VN(years=range(first_year, last_year + 1), language="en_US").items()
+    ):
         if "Lunar New Year" in name:
             if name == "Lunar New Year":
                 rows.append(("tet", day, -7, 7))
