@@ -8,14 +8,23 @@ trade swing by double digits with it, so models and the demo generator need to k
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache
 
 import holidays
 import numpy as np
 import pandas as pd
 
+from analytics.errors import NrisError
+from analytics.submission_files import fold
+
 FREQS = ("M", "Q", "6M", "9M", "A")
 """Period frequencies: month, quarter, six months (H1), nine months, year."""
+
+MONTHS = {"M": 1, "Q": 3, "6M": 6, "9M": 9, "A": 12}
+"""Months in a period of each frequency (6M and 9M run from January)."""
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
 def _vn_holidays(*years: int) -> holidays.HolidayBase:
@@ -73,28 +82,93 @@ def tet_share(
 
 
 def period_start(value: str | dt.date | pd.Timestamp, freq: str = "M") -> dt.date:
-    """Start date of the period containing ``value`` ("2026-10", "2026-Q3", a date)."""
+    """Start date of the period of ``freq`` containing ``value`` (a period text or a date).
+
+    Texts are read by :func:`read_period`; 6-month and 9-month periods start in January.
+    """
     if isinstance(value, str):
-        text = value.strip().upper()
-        if "-Q" in text:
-            year, q = text.split("-Q")
-            return dt.date(int(year), 3 * int(q) - 2, 1)
-        if len(text) == 4 and text.isdigit():
-            return dt.date(int(text), 1, 1)
-        ts = pd.Timestamp(text)
-    else:
-        ts = pd.Timestamp(value)
-    if freq == "M":
+        start, _ = read_period(value, freq)
+        if start is None:
+            raise _bad_period(value)
+        value = start
+    ts = pd.Timestamp(value)
+    if freq == "M" or freq == "D":
         return dt.date(ts.year, ts.month, 1)
     if freq == "Q":
         return dt.date(ts.year, 3 * ((ts.month - 1) // 3) + 1, 1)
     return dt.date(ts.year, 1, 1)
 
 
+def read_period(text: str, freq: str = "M") -> tuple[dt.date | None, str | None]:
+    """Read a period as people write it; returns (start date, the frequency the text names).
+
+    Understands "2026-10", "10/2026", "Tháng 10/2026", "2026-Q3", "Quý III/2026", "Q3 2026",
+    "2026-H1", "6 tháng 2026", "9 tháng 2026", "2026-9M", "2026", "Năm 2026" and ISO dates (a day
+    is named only for ad hoc regimes, ``freq="adhoc"``; otherwise it means its month).
+    (None, None) when the text is not a period.
+    """
+    u = fold(text).replace(" ", "").replace("nam", "").strip(".:")
+    if m := re.fullmatch(r"(\d{4})-?q([1-4])|(?:q|quy)([1-4]|iv|iii|ii|i)[/-]?(\d{4})", u):
+        year, q = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        q_num = int(q) if q.isdigit() else _ROMAN[q]
+        return dt.date(int(year), 3 * q_num - 2, 1), "Q"
+    if m := re.fullmatch(r"(\d{4})-?(?:h1|6m|6thang)|(?:h1|6m|6thang(?:dau)?)[/-]?(\d{4})", u):
+        return dt.date(int(m.group(1) or m.group(2)), 1, 1), "6M"
+    if m := re.fullmatch(r"(\d{4})-?(?:9m|9thang)|(?:9m|9thang(?:dau)?)[/-]?(\d{4})", u):
+        return dt.date(int(m.group(1) or m.group(2)), 1, 1), "9M"
+    if m := re.fullmatch(r"(\d{4})(?:-?a)?", u):
+        return dt.date(int(m.group(1)), 1, 1), "A"
+    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2})(?:t[\d:.]+)?)?", u) or re.fullmatch(
+        r"(?:thang)?(\d{1,2})[/.-](\d{4})", u
+    )
+    if m:
+        if len(m.group(1)) == 4:
+            year, month, day = int(m.group(1)), int(m.group(2)), m.group(3)
+        else:
+            year, month, day = int(m.group(2)), int(m.group(1)), None
+        if not 1 <= month <= 12:
+            return None, None
+        if day and freq == "adhoc":
+            try:
+                return dt.date(year, month, int(day)), "D"
+            except ValueError:
+                return None, None
+        return dt.date(year, month, 1), "M"
+    return None, None
+
+
+def _bad_period(text: object) -> NrisError:
+    return NrisError(
+        f"Kỳ '{text}' không hợp lệ (vd. 2026-10, 2026-Q3, 2026-H1, 2026-9M, 2026)",
+        f"bad period '{text}' (e.g. 2026-10, 2026-Q3, 2026-H1, 2026-9M, 2026)",
+    )
+
+
+def parse_period(text: str | dt.date, freq: str = "M") -> dt.date:
+    """Start of the period of ``freq`` that ``text`` names or falls in ("2026-08" for a quarterly
+    job is 2026-Q3); raises a bilingual :class:`NrisError` when it is not a period."""
+    if isinstance(text, dt.date):
+        return period_start(text, freq)
+    start, _ = read_period(str(text), freq)
+    if start is None:
+        raise _bad_period(text)
+    return period_start(start, freq)
+
+
+def period_key(start: dt.date, freq: str) -> str:
+    """The period's key as files and runs name it: 2026-10, 2026-Q3, 2026-6M, 2026-9M, 2026."""
+    return {
+        "M": f"{start:%Y-%m}",
+        "Q": f"{start.year}-Q{(start.month - 1) // 3 + 1}",
+        "6M": f"{start.year}-6M",
+        "9M": f"{start.year}-9M",
+        "A": f"{start.year}",
+    }[freq]
+
+
 def period_end(start: dt.date, freq: str) -> dt.date:
     """Last day of the period that starts on ``start``."""
-    months = {"M": 1, "Q": 3, "6M": 6, "9M": 9, "A": 12}[freq]
-    return (pd.Timestamp(start) + pd.DateOffset(months=months) - pd.Timedelta(days=1)).date()
+    return (pd.Timestamp(start) + pd.DateOffset(months=MONTHS[freq]) - pd.Timedelta(days=1)).date()
 
 
 def period_label(start: dt.date, freq: str, lang: str = "vi") -> str:

@@ -18,7 +18,7 @@ import pandas as pd
 import polars as pl
 
 from analytics import paths, store
-from analytics.calendar import report_deadline, tet_share
+from analytics.calendar import MONTHS, report_deadline, tet_share
 from analytics.catalog import NATION, Catalog, catalog
 from analytics.transforms import to_freq
 
@@ -79,7 +79,7 @@ def _covid(idx: pd.DatetimeIndex, freq: str, severe: bool) -> np.ndarray:
 
     if freq == "Q" and not severe:
         return np.array([COVID_QUARTERS.get((t.year, (t.month - 1) // 3 + 1), 0.0) for t in idx])
-    span = {"M": 1, "Q": 3, "A": 12}[freq]
+    span = MONTHS[freq]
     return np.array([np.mean([month(t.year, t.month + k) for k in range(span)]) for t in idx])
 
 
@@ -259,8 +259,7 @@ def _filings(cat: Catalog, values: pd.DataFrame) -> pd.DataFrame:
                     mine += [c for c in codes if ind.loc[c, "agency"] not in submitters]
             for code in mine:
                 native = ind.loc[code, "frequency"]
-                span = {"M": 1, "Q": 3, "6M": 6, "9M": 9, "A": 12}
-                freq = r["frequency"] if span[r["frequency"]] > span[native] else native
+                freq = r["frequency"] if MONTHS[r["frequency"]] > MONTHS[native] else native
                 rows.append(
                     (
                         regime,

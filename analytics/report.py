@@ -14,13 +14,12 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
-from analytics import charts, fmt, narrative, transforms
+from analytics import calendar, charts, fmt, narrative, transforms
 from analytics.catalog import NATION, catalog
 from analytics.errors import NrisError
 from analytics.load import load
 
 SPANS = ("M", "Q", "6M", "9M")
-_MONTHS = {"M": 1, "Q": 3, "6M": 6, "9M": 9, "A": 12}
 LABELS = {
     "value": ("Kỳ báo cáo", "This period"),
     "prev": ("So với kỳ trước (%)", "vs previous (%)"),
@@ -30,27 +29,6 @@ LABELS = {
     "name": ("Chỉ tiêu", "Indicator"),
     "unit": ("Đơn vị", "Unit"),
 }
-
-
-def period_start(text: str | dt.date | None, span: str = "M") -> dt.date | None:
-    """ "2026-10", "2026-Q3", "2026-9M", "2026" or a date -> the period's first day (None stays None)."""
-    if text is None or text == "":
-        return None
-    if isinstance(text, dt.date):
-        return dt.date(text.year, text.month, 1)
-    t = str(text).strip().upper()
-    try:
-        if span in ("6M", "9M", "A"):
-            return dt.date(int(t[:4]), 1, 1)
-        if "-Q" in t:
-            y, q = t.split("-Q")
-            return dt.date(int(y), 3 * int(q) - 2, 1)
-        ts = pd.Timestamp(t)
-    except (ValueError, TypeError):
-        raise NrisError(f"Kỳ '{text}' không hợp lệ", f"bad period '{text}'") from None
-    if span == "Q":
-        return dt.date(ts.year, 3 * ((ts.month - 1) // 3) + 1, 1)
-    return dt.date(ts.year, ts.month, 1)
 
 
 def _indicators_for(area: str, freqs: tuple[str, ...]) -> pd.DataFrame:
@@ -100,7 +78,7 @@ def figures(
     meta = _indicators_for(area, freqs)
     if indicators is not None:
         meta = meta[meta["code"].isin(indicators)]
-    start = period_start(period, span)
+    start = None if period in (None, "") else calendar.parse_period(period, span)
     lo = None if start is None else dt.date(start.year - 2, 1, 1)
     df = load(meta["code"].tolist(), areas=[area], start=lo, end=None)
     assert isinstance(df, pl.DataFrame)
@@ -353,7 +331,7 @@ def ranking_frame(
         y = transforms.ytd(df)
         assert isinstance(y, pl.DataFrame)
         df = _shift(y, 12, "ytd_yoy")
-    start = period_start(period, "M") or df["period"].max()
+    start = df["period"].max() if period in (None, "") else calendar.parse_period(period, "M")
     col = "value" if measure == "value" else measure
     names = pl.from_pandas(prov[["code", "name_vi"]]).rename({"code": "area", "name_vi": "name"})
     out = df.filter(pl.col("period") == start).select("area", "period", pl.col(col).alias("score"))

@@ -16,9 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from analytics import calendar, store
+from analytics.calendar import MONTHS, read_period
 from analytics.catalog import NATION, catalog
 from analytics.errors import NrisError, unknown_code
-from analytics.validation import observation_period, parse_period
+from analytics.validation import observation_period
 
 TABLE_COLUMNS = [
     "STT / No.",
@@ -63,7 +64,7 @@ def _resolve(regime: str, period: str, agency: str) -> tuple[pd.Series, dt.date,
             f"{ag['code']} không báo cáo theo chế độ {reg['code']} (cơ quan báo cáo: {who}...)",
             f"{ag['code']} does not report under regime {reg['code']} (submitters: {who}...)",
         )
-    start, named = parse_period(period, str(reg["frequency"]))
+    start, named = read_period(period, str(reg["frequency"]))
     if start is None or (named != reg["frequency"] and reg["frequency"] != "adhoc"):
         raise NrisError(
             f"kỳ '{period}' không khớp tần suất {reg['frequency']} của chế độ {reg['code']}",
@@ -117,7 +118,7 @@ def _previous_values(table: pd.DataFrame) -> list[float | None]:
     from analytics.load import load
 
     prev = [
-        (pd.Timestamp(p) - pd.DateOffset(months={"M": 1, "Q": 3}.get(f, 12))).date()
+        (pd.Timestamp(p) - pd.DateOffset(months=MONTHS.get(f, 12))).date()
         for p, f in zip(table["period"], table["freq"], strict=True)
     ]
     data = load(

@@ -14,12 +14,12 @@ from typing import TypeVar
 import pandas as pd
 import polars as pl
 
+from analytics.calendar import MONTHS
 from analytics.catalog import catalog
 from analytics.errors import NrisError
 
 Frame = TypeVar("Frame", pl.DataFrame, pd.DataFrame)
 GROUP = ["indicator", "area", "freq"]
-MONTHS = {"M": 1, "Q": 3, "6M": 6, "9M": 9, "A": 12}
 
 
 def _to_pl(df: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:

@@ -23,7 +23,6 @@ from analytics.catalog import NATION, Catalog
 from analytics.fmt import parse_number
 from analytics.submission_files import Sheet, cell_text, fold
 
-SPAN = {"M": 1, "Q": 3, "6M": 6, "9M": 9, "A": 12}
 SEASONAL_LAG = {"M": 12, "Q": 4}
 OUTLIER_Z = 6.0
 ADD_UP_TOLERANCE = 0.005  # relative, provinces vs national total
@@ -43,7 +42,6 @@ STATUS_WORDS = {
     "preliminary": ("so bo", "uoc", "preliminary", "estimate"),
     "official": ("chinh thuc", "official", "final"),
 }
-ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 
 
 @dataclass
@@ -211,43 +209,6 @@ def _table_rows(sheet: Sheet, header_i: int, roles: dict[str, int]) -> list[dict
     return rows
 
 
-def parse_period(text: str, freq: str = "M") -> tuple[dt.date | None, str | None]:
-    """Read a period as written on a form; returns (start date, the frequency the text names).
-
-    Understands "2026-10", "10/2026", "Tháng 10/2026", "2026-Q3", "Quý III/2026", "Q3 2026",
-    "2026-H1", "6 tháng 2026", "9 tháng 2026", "2026-9M", "2026", "Năm 2026", ISO dates (a day is
-    named only for ad hoc regimes, otherwise it means its month).
-    """
-    u = fold(text).replace(" ", "").replace("nam", "").strip(".:")
-    if m := re.fullmatch(r"(\d{4})-?q([1-4])|(?:q|quy)([1-4]|iv|iii|ii|i)[/-]?(\d{4})", u):
-        year, q = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        q_num = int(q) if q.isdigit() else ROMAN[q.upper()]
-        return dt.date(int(year), 3 * q_num - 2, 1), "Q"
-    if m := re.fullmatch(r"(\d{4})-?(?:h1|6m|6thang)|(?:h1|6m|6thang(?:dau)?)[/-]?(\d{4})", u):
-        return dt.date(int(m.group(1) or m.group(2)), 1, 1), "6M"
-    if m := re.fullmatch(r"(\d{4})-?(?:9m|9thang)|(?:9m|9thang(?:dau)?)[/-]?(\d{4})", u):
-        return dt.date(int(m.group(1) or m.group(2)), 1, 1), "9M"
-    if m := re.fullmatch(r"(\d{4})(?:-?a)?", u):
-        return dt.date(int(m.group(1)), 1, 1), "A"
-    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2})(?:t[\d:.]+)?)?", u) or re.fullmatch(
-        r"(?:thang)?(\d{1,2})[/.-](\d{4})", u
-    )
-    if m:
-        if len(m.group(1)) == 4:
-            year, month, day = int(m.group(1)), int(m.group(2)), m.group(3)
-        else:
-            year, month, day = int(m.group(2)), int(m.group(1)), None
-        if not 1 <= month <= 12:
-            return None, None
-        if day and freq == "adhoc":
-            try:
-                return dt.date(year, month, int(day)), "D"
-            except ValueError:
-                return None, None
-        return dt.date(year, month, 1), "M"
-    return None, None
-
-
 def observation_period(
     start: dt.date, regime_freq: str, ind_freq: str, time_agg: str
 ) -> tuple[dt.date, str]:
@@ -261,7 +222,7 @@ def observation_period(
         return calendar.period_start(start, ind_freq), ind_freq
     if regime_freq == ind_freq:
         return start, ind_freq
-    if SPAN[regime_freq] > SPAN[ind_freq]:
+    if calendar.MONTHS[regime_freq] > calendar.MONTHS[ind_freq]:
         if time_agg == "last":
             end = calendar.period_end(start, regime_freq)
             return calendar.period_start(end, ind_freq), ind_freq
@@ -341,7 +302,7 @@ def _check_header(
         if not text:
             issues.append(_err("no_period", "thiếu kỳ báo cáo", "the reporting period is missing"))
         else:
-            start, named = parse_period(text, freq)
+            start, named = calendar.read_period(text, freq)
             ok = start is not None and (
                 named == freq or (freq == "adhoc" and named in ("M", "D", "Q", "A"))
             )
@@ -674,7 +635,9 @@ def _outliers(obs: pd.DataFrame, history: pd.DataFrame, value_col: str | None) -
         h = h[h["period"] < pd.Timestamp(r.period)].tail(72)
         s = pd.Series(h["value"].to_numpy(float), index=pd.to_datetime(h["period"]))
         lag = SEASONAL_LAG.get(str(r.freq), 1)
-        ref_period = pd.Timestamp(r.period) - pd.DateOffset(months=lag * SPAN.get(str(r.freq), 1))
+        ref_period = pd.Timestamp(r.period) - pd.DateOffset(
+            months=lag * calendar.MONTHS.get(str(r.freq), 1)
+        )
         if len(s) < lag + 12 or ref_period not in s.index:
             lag, ref_period = 1, (s.index[-1] if len(s) else None)
         if len(s) < 12 or ref_period is None:

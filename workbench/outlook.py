@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import paths
+from analytics.calendar import MONTHS
 from analytics.catalog import catalog
 from analytics.errors import NrisError
 from analytics.store import snapshot_info
@@ -31,7 +32,6 @@ COLUMNS = [
 ]  # fmt: skip
 ON_TRACK = 0.7  # P(met) at or above: on track
 OFF_TRACK = 0.3  # P(met) below: off track; in between: at risk
-PERIODS = {"M": 12, "Q": 4, "A": 1}
 LEVEL = 80
 
 
@@ -206,7 +206,7 @@ def _compute(
         if sub.empty:
             continue
         last = sub.groupby("unique_id")["ds"].max().min()
-        step = {"M": 1, "Q": 3, "A": 12}[str(freq)]
+        step = MONTHS[str(freq)]
         h = _periods_between(last, pd.Timestamp(year, 12, 1), step)
         if h < 1:
             continue
@@ -263,7 +263,7 @@ def _one(t: dict, meta: pd.Series, nix: pd.DataFrame, fc: pd.DataFrame, model: s
     f = fc[fc["unique_id"] == uid] if len(fc) and model in fc.columns else fc.iloc[0:0]
     if f.empty:
         f = pd.DataFrame(columns=["ds", model, f"{model}-lo-{LEVEL}", f"{model}-hi-{LEVEL}"])
-    n_year = PERIODS.get(str(meta["frequency"]), 12)
+    n_year = 12 // MONTHS.get(str(meta["frequency"]), 1)
     covered = len(this_year) + int((pd.to_datetime(f["ds"]).dt.year == year).sum()) if len(f) else 0
     if hist.empty or (len(this_year) < n_year and covered < n_year):
         row.update(projected=np.nan, lo=np.nan, hi=np.nan, p_met=np.nan, status="no_data")
