@@ -25,6 +25,11 @@ from analytics.submission_files import Sheet, cell_text, fold
 
 SEASONAL_LAG = {"M": 12, "Q": 4}
 OUTLIER_Z = 6.0
+MAX_ABS = {"%": 1e5}
+"""Largest magnitude a value in a unit can have (a 1000-fold growth in per cent)."""
+MAX_ABS_OTHER = 1e13
+"""For every other unit: 1,000 times Vietnam's GDP in tỷ đồng. Beyond it a figure is a typo or
+an attack (1e308 overflows every sum over it), refused rather than warned."""
 ADD_UP_TOLERANCE = 0.005  # relative, provinces vs national total
 HEADER_KEYS = {
     "agency": ("co quan", "agency", "don vi bao cao", "ma co quan"),
@@ -532,6 +537,20 @@ def validate(
                         "not_a_number", "giá trị không phải là số", "value is not a number", **vloc
                     )
                 )
+            row_ok = False
+        elif abs(value) > (limit := MAX_ABS.get(str(ind.loc[code, "unit_vi"]), MAX_ABS_OTHER)):
+            issues.append(
+                _err(
+                    "implausible",
+                    f"giá trị vượt mọi độ lớn hợp lý của đơn vị '{ind.loc[code, 'unit_vi']}' "
+                    f"(tối đa {limit:.0e})",
+                    f"value beyond any plausible magnitude for unit '{ind.loc[code, 'unit_en']}' "
+                    f"(at most {limit:.0e})",
+                    column=col["value"],
+                    value=cell_text(r["value"]),
+                    **loc,
+                )
+            )
             row_ok = False
         key = (code, area)
         if key in seen:

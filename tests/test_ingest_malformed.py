@@ -106,6 +106,12 @@ CASES: list[tuple[str, Callable[[Grid], None] | None, str, str | None, str]] = [
     ("empty_file", None, "empty", None, "unreadable"),
     ("wrong_type", None, "txt", None, "unreadable"),
     ("corrupt_xlsx", None, "corrupt", None, "unreadable"),
+    ("absurd_value", _set_value("RETAIL_SALES", "1e308"), "csv", None, "implausible"),
+    ("absurd_value_xlsx", _set_value("CPI", 1e308), "xlsx", None, "implausible"),
+    ("absurd_percent", _set_value("CPI_YOY", -2e5), "xlsx", None, "implausible"),
+    ("absurd_negative", _set_value("IIP", -5e13), "csv", None, "implausible"),
+    ("infinite_value", _set_value("CPI", "inf"), "csv", None, "not_a_number"),
+    ("nan_value", _set_value("IIP", "NaN"), "csv", None, "not_a_number"),
 ]
 
 
