@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.errors import NrisError
+from analytics.fmt import MONTHS_EN
 from analytics.submission_files import fold
 
 FREQS = ("M", "Q", "6M", "9M", "A")
@@ -184,7 +185,7 @@ def period_label(start: dt.date, freq: str, lang: str = "vi") -> str:
             "A": f"Năm {y}",
         }[freq]
     return {
-        "M": pd.Timestamp(start).strftime("%b %Y"),
+        "M": f"{MONTHS_EN[m - 1]} {y}",
         "Q": f"Q{(m - 1) // 3 + 1} {y}",
         "6M": f"H1 {y}",
         "9M": f"9M {y}",

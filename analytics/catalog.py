@@ -28,6 +28,8 @@ AREA_LEVELS = ("nation", "region", "province")
 AGENCY_KINDS = ("ministry", "agency", "province", "government")
 TARGET_KINDS = ("NA_GOV", "GOV_MINISTRY", "GOV_PROVINCE")
 COMPARISONS = (">=", "<=", "range")
+WORDINGS = ("", "about", "below", "reach")
+"""How a resolution words a target beyond its comparison: "khoảng", "dưới", "đạt"."""
 NATION = "VN"
 
 
@@ -175,6 +177,9 @@ def _validate_targets(
     _check_unique(targets, f)
     _check_enum(targets, f, "kind", TARGET_KINDS)
     _check_enum(targets, f, "comparison", COMPARISONS)
+    if "wording" not in targets:
+        targets["wording"] = ""
+    _check_enum(targets, f, "wording", WORDINGS)
     _check_ref(targets["indicator"], targets["code"], indicators, f, "indicator")
     _check_ref(targets["area"], targets["code"], areas, f, "area")
     _check_ref(targets["assignee"], targets["code"], agencies | {"GOV"}, f, "assignee")
@@ -294,6 +299,12 @@ def _load_catalog_cached(folder_s: str, _stamp: tuple) -> Catalog:
                 f"chỉ tiêu {link['indicator']} không báo cáo cấp tỉnh",
                 f"indicator {link['indicator']} is not reported at province level",
             )
+    # how a derived indicator is computed from its base series ("yoy(CPI)"), see analytics.derived
+    profiles = folder / "demo_profiles.csv"
+    if profiles.exists():
+        forms = pd.read_csv(profiles, dtype=str, keep_default_na=False)
+        ind["formula"] = ind["code"].map(dict(zip(forms["code"], forms["formula"], strict=True)))
+    ind["formula"] = ind.get("formula", pd.Series("", index=ind.index)).fillna("")
     carried = links.groupby("indicator")["regime"].agg(";".join)
     ind["regimes"] = ind["code"].map(carried).fillna("")
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from analytics import paths, store
+from analytics import derived, paths, store
 from analytics.calendar import MONTHS, report_deadline, tet_share
 from analytics.catalog import NATION, Catalog, catalog
 from analytics.transforms import to_freq
@@ -275,8 +275,10 @@ def _filings(cat: Catalog, values: pd.DataFrame) -> pd.DataFrame:
     ]
     frames = [values]
     for freq, codes in coarse.drop_duplicates().groupby("freq")["indicator"]:
-        part = pl.from_pandas(values[values["indicator"].isin(set(codes))])
-        agg = to_freq(part, str(freq)).to_pandas()
+        # growth rates over the longer period come from their base series, so those go in too
+        bases = {a for c in codes for a in derived.formula(ind.loc[c])[1]}
+        part = pl.from_pandas(values[values["indicator"].isin(set(codes) | bases)])
+        agg = to_freq(part, str(freq)).filter(pl.col("indicator").is_in(set(codes))).to_pandas()
         agg["period"] = pd.to_datetime(agg["period"]).dt.date
         frames.append(agg.assign(prelim=agg["value"]))
     return links.merge(pd.concat(frames, ignore_index=True), on=["indicator", "area", "freq"])

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
-from analytics import calendar, charts, fmt, narrative, transforms
+from analytics import calendar, charts, derived, fmt, narrative, transforms
 from analytics.catalog import NATION, catalog
 from analytics.errors import NrisError
 from analytics.load import load
@@ -39,7 +39,8 @@ def _indicators_for(area: str, freqs: tuple[str, ...]) -> pd.DataFrame:
 
 
 def _shift(df: pl.DataFrame, months: int, name: str) -> pl.DataFrame:
-    """Percent change of ``value`` against the row ``months`` earlier (same indicator and area)."""
+    """Change of ``value`` on the row ``months`` earlier (same indicator and area), stated as the
+    indicator's change kind says (:mod:`analytics.derived`): per cent, points, or none."""
     prev = df.select(
         "indicator",
         "area",
@@ -47,11 +48,9 @@ def _shift(df: pl.DataFrame, months: int, name: str) -> pl.DataFrame:
         pl.col("value").alias("_base"),
     )
     out = df.join(prev, on=["indicator", "area", "period"], how="left")
+    kind = derived.kind_expr()
     return out.with_columns(
-        pl.when(pl.col("_base").abs() > 0)
-        .then(100.0 * (pl.col("value") / pl.col("_base") - 1.0))
-        .otherwise(None)
-        .alias(name)
+        derived.change_expr(pl.col("value"), pl.col("_base"), kind).alias(name)
     ).drop("_base")
 
 
@@ -122,7 +121,6 @@ def figures(
             )
         when = earlier
     out = out.filter(pl.col("period") == when)
-    levels = pl.col("measure").is_in(["flow", "stock", "index"])
     m = pl.from_pandas(
         meta[
             [
@@ -136,6 +134,7 @@ def figures(
                 "decimals",
                 "direction",
                 "headline",
+                "formula",
             ]
         ]
     ).with_row_index("order")
@@ -147,12 +146,7 @@ def figures(
         right_on="indicator",
         how="inner",
     )
-    res = res.with_columns(
-        *[
-            pl.when(levels).then(pl.col(c)).otherwise(None).alias(c)
-            for c in ("prev", "yoy", "ytd", "ytd_yoy")
-        ]
-    )
+    res = res.with_columns(derived.kind_expr("code").alias("change"))
     res = res.with_columns(
         pl.when(pl.col("measure") == "flow").then(pl.col("ytd")).otherwise(None).alias("ytd"),
         pl.when(pl.col("measure") == "flow")
@@ -176,39 +170,23 @@ def figures(
 
 def sentences(fig: pl.DataFrame, lang: str = "vi") -> list[str]:
     """Narrative sentences of :func:`figures` rows."""
-    out = []
-    for r in fig.iter_rows(named=True):
-        out.append(
-            narrative.indicator_sentence(
-                r["name_vi"] if lang == "vi" else r["name_en"],
-                r["period"],
-                r["value"],
-                r["unit_vi"] if lang == "vi" else r["unit_en"],
-                freq=r["span"],
-                measure=r["measure"],
-                decimals=int(r["decimals"]),
-                prev=r["prev"],
-                yoy=r["yoy"],
-                ytd=r["ytd"],
-                ytd_yoy=r["ytd_yoy"],
-                lang=lang,
-            )
-        )
-    return out
+    return [narrative.sentence_of(r, lang) for r in fig.iter_rows(named=True)]
 
 
 def table(fig: pl.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """The figures as a display table with formatted numbers and labels in ``lang``."""
     i = 0 if lang == "vi" else 1
+    pts = " điểm %" if lang == "vi" else " pp"
     rows = []
     for r in fig.iter_rows(named=True):
         d = int(r["decimals"])
+        mark = pts if r["change"] == derived.POINTS and r["yoy"] is not None else ""
         rows.append({
             LABELS["name"][i]: r["name_vi"] if lang == "vi" else r["name_en"],
             LABELS["unit"][i]: r["unit_vi"] if lang == "vi" else r["unit_en"],
             LABELS["value"][i]: fmt.number(r["value"], d, lang),
-            LABELS["prev"][i]: fmt.number(r["prev"], 1, lang),
-            LABELS["yoy"][i]: fmt.number(r["yoy"], 1, lang),
+            LABELS["prev"][i]: fmt.number(r["prev"], 1, lang) + (mark if r["prev"] is not None else ""),
+            LABELS["yoy"][i]: fmt.number(r["yoy"], 1, lang) + mark,
             LABELS["ytd"][i]: fmt.number(r["ytd"], d, lang),
             LABELS["ytd_yoy"][i]: fmt.number(r["ytd_yoy"], 1, lang),
         })  # fmt: skip

@@ -14,6 +14,7 @@ from typing import TypeVar
 import pandas as pd
 import polars as pl
 
+from analytics import derived
 from analytics.calendar import MONTHS
 from analytics.catalog import catalog
 from analytics.errors import NrisError
@@ -47,7 +48,7 @@ def _pct_vs(df: pl.DataFrame, months_back: int, unit: str = "%") -> pl.DataFrame
         pl.col("period").dt.offset_by(f"{months_back}mo")
     )
     out = df.join(prev, on=GROUP + ["period"], how="left")
-    value = pl.when(pl.col("_prev") > 0).then((pl.col("value") / pl.col("_prev") - 1) * 100)
+    value = derived.pct_change_expr(pl.col("value"), pl.col("_prev"))
     out = out.with_columns(value.alias("value")).drop("_prev")
     if "unit" in out.columns:
         out = out.with_columns(pl.lit(unit).alias("unit"))
@@ -144,7 +145,63 @@ def to_freq(df: Frame, freq: str) -> Frame:
         parts.append(out.select([c for c in d.columns if c != "_agg"]))
     if not parts:
         return _like(d.drop("_agg").clear(), df)
-    return _like(pl.concat(parts).sort(GROUP + ["period"]), df)
+    out = _regrow(pl.concat(parts), d.drop("_agg"), freq)
+    return _like(out.sort(GROUP + ["period"]), df)
+
+
+def _regrow(out: pl.DataFrame, source: pl.DataFrame, freq: str) -> pl.DataFrame:
+    """Growth rates of a :func:`to_freq` result recomputed from their base series' period totals.
+
+    Averaging monthly growth rates over a quarter or 9 months is wrong; the statistics office
+    compares the period's total (or mean index) with the same period last year. A ``yoy(X)`` rate
+    becomes the change of X over ``freq`` on the same period last year, ``mom(X)`` the change on
+    the previous quarter (none for 6 and 9 months); a rate with no base series in the catalog is
+    left empty rather than averaged. Year-to-date rates (time rule ``last``) are already right.
+    """
+    ind = catalog().indicators.set_index("code")
+    codes = [
+        c
+        for c in out["indicator"].unique().to_list()
+        if ind.loc[c, "measure"] == "pct_change" and ind.loc[c, "time_agg"] != "last"
+    ]
+    if not codes:
+        return out
+    fixed = [out.filter(~pl.col("indicator").is_in(codes))]
+    for code in codes:
+        rows = out.filter(pl.col("indicator") == code)
+        fn, args = derived.formula(ind.loc[code])
+        lag = 12 if fn == "yoy" else MONTHS[freq] if fn == "mom" and freq == "Q" else None
+        if lag is None:
+            fixed.append(rows.with_columns(pl.lit(None, pl.Float64).alias("value")))
+            continue
+        base = _base_totals(args[0], rows["area"].unique().to_list(), source, freq)
+        prev = base.with_columns(pl.col("period").dt.offset_by(f"{lag}mo"))
+        grown = (
+            rows.drop("value")
+            .join(base.rename({"value": "_now"}), on=["area", "period"], how="left")
+            .join(prev.rename({"value": "_prev"}), on=["area", "period"], how="left")
+            .with_columns(derived.pct_change_expr(pl.col("_now"), pl.col("_prev")).alias("value"))
+        )
+        fixed.append(grown.select(rows.columns))
+    return pl.concat(fixed, how="vertical_relaxed")
+
+
+def _base_totals(code: str, areas: list[str], source: pl.DataFrame, freq: str) -> pl.DataFrame:
+    """(area, period, value) of ``code`` over ``freq`` periods, from ``source`` or else the store."""
+    base = source.filter(pl.col("indicator") == code, pl.col("area").is_in(areas))
+    if base.is_empty():
+        from analytics.load import load  # local: transforms stay usable without a store
+
+        try:
+            loaded = load(code, areas=areas)
+        except NrisError:  # no store (or no such series): the rate stays empty, never averaged
+            return pl.DataFrame(schema={"area": pl.Utf8, "period": pl.Date, "value": pl.Float64})
+        assert isinstance(loaded, pl.DataFrame)
+        base = _to_pl(loaded)
+    own = base.filter(pl.col("freq") == freq)
+    if own.is_empty():
+        own = to_freq(base.filter(pl.col("freq") != freq), freq)
+    return own.select("area", "period", "value")
 
 
 def _weights(codes: Iterable[str], areas: Iterable[str]) -> pl.DataFrame:

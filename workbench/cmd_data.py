@@ -177,5 +177,6 @@ def cmd_summary(args: argparse.Namespace) -> int:
     print(f"{title} — {label}{banner}")
     for line in analytics.headline_text(table, args.lang):
         print(f"  • {line}")
-    print(f"({'số liệu đến' if args.lang == 'vi' else 'data as of'} {info['max_vintage']})")
+    when = analytics.fmt.datetime(info["max_vintage"], args.lang)
+    print(f"({'số liệu đến' if args.lang == 'vi' else 'data as of'} {when})")
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from analytics.narrative import STATUS_TEXT
+
 LANGS = ("vi", "en")
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -28,9 +30,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "projection": ("Dự báo cả năm", "Year-end projection"),
     "p_met": ("Khả năng đạt", "P(met)"),
     "status": ("Đánh giá", "Status"),
-    "on_track": ("Đạt", "On track"),
-    "at_risk": ("Có nguy cơ", "At risk"),
-    "off_track": ("Khó đạt", "Off track"),
+    **STATUS_TEXT,  # target statuses: one wording for reports and briefings
     "no_outlook": (
         "Chưa có dự báo khả năng đạt mục tiêu; hiển thị số thực hiện đến nay",
         "Target outlook not available yet; showing the actual to date",

@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from analytics import calendar, fmt
+from analytics import calendar, derived, fmt, narrative
 from analytics.catalog import catalog
 from workbench.briefings import charts, data
 from workbench.briefings.i18n import t
@@ -40,10 +40,19 @@ def card_html(row: pd.Series, lang: str) -> str:
         pts = "điểm %" if lang == "vi" else "pct points"
         sign = "+" if delta > 0 else ""
         lines.append(f"{sign}{fmt.number(delta, 2, lang)} {pts} {t('vs_prev', lang)}")
+    elif row["change"] == derived.BALANCE:  # by its sign, never a % change
+        color = _good(row["direction"], row["value"])
+        unit_text = str(row["unit_vi" if lang == "vi" else "unit_en"])
+        lines.append(narrative.balance_text(row["indicator"], row["value"], unit_text, dec, lang))
+        if np.isfinite(row["ytd"]):
+            ytd = narrative.balance_text(row["indicator"], row["ytd"], unit_text, dec, lang)
+            lines.append(f"{t('ytd', lang)}: {ytd}")
     else:
         color = _good(row["direction"], row["yoy"])
-        lines.append(f"{fmt.change(row['mom'], 1, lang)} {t('vs_prev', lang)}")
-        lines.append(f"{fmt.change(row['yoy'], 1, lang)} {t('vs_last_year', lang)}")
+        kind = row["change"]
+        for key, label in (("mom", "vs_prev"), ("yoy", "vs_last_year")):
+            text = narrative.change_text(row[key], kind, lang, dec)
+            lines.append(f"{text or t('no_data', lang)} {t(label, lang)}")
         if row["measure"] == "flow" and np.isfinite(row["ytd"]):
             lines.append(
                 f"{t('ytd', lang)}: {fmt.number(row['ytd'], dec, lang)} "
