@@ -132,8 +132,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.agencies:
         df = reporting.reporting_detail(args.period, args.regime, as_of)
         df = df.assign(
-            deadline=df["deadline"].dt.strftime("%Y-%m-%d %H:%M"),
-            received_at=df["received_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),
+            deadline=df["deadline"].map(fmt.datetime),
+            received_at=df["received_at"].map(lambda t: "" if pd.isna(t) else fmt.datetime(t)),
         )
         print(df.to_string(index=False))
         return 0

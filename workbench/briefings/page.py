@@ -20,7 +20,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from analytics import store
+from analytics import fmt, store
 from analytics.errors import NrisError
 from workbench.briefings import charts, poll_seconds, static
 from workbench.briefings.i18n import t
@@ -191,8 +191,8 @@ class Briefing:
             if info.get("demo")
             else ""
         )
-        vintage = _stamp(info.get("max_vintage"))
-        published = _stamp(info.get("published_at"), local=True)
+        vintage = _stamp(info.get("max_vintage"), lang)
+        published = _stamp(info.get("published_at"), lang, local=True)
         self.asof.value = (
             f'<div class="nris-asof">{t("as_of", lang)} <b>{vintage}</b> '
             f"({t('published', lang)} {published})</div>"
@@ -259,10 +259,10 @@ def _mark_ready(key: str) -> None:
             fh.write(dt.datetime.now().isoformat())
 
 
-def _stamp(value: str | None, local: bool = False) -> str:
+def _stamp(value: str | None, lang: str, local: bool = False) -> str:
     if not value:
         return "–"
     ts = pd.Timestamp(value)
     if local and ts.tzinfo is not None:
         ts = ts.tz_convert("Asia/Ho_Chi_Minh")
-    return ts.strftime("%d/%m/%Y %H:%M")
+    return fmt.datetime(ts, lang)
