@@ -193,18 +193,27 @@ def period_label(start: dt.date, freq: str, lang: str = "vi") -> str:
     }[freq]
 
 
-def cutoff_window(start: dt.date, freq: str) -> tuple[dt.date, dt.date]:
-    """Data cut-off window of a report (Decree 09/2019/NĐ-CP as applied by provinces).
+def cutoff_window(start: dt.date, freq: str, reference: str = "cutoff") -> tuple[dt.date, dt.date]:
+    """The dates a report's figures cover, by its regime's ``reference``.
 
-    A monthly report covers the 15th of the previous month to the 14th of the reporting month;
-    quarterly, 6-month, 9-month and annual reports likewise run from the 15th of the month before the
-    period starts to the 14th of its last month (annual: 15 Dec of the previous year to 14 Dec).
+    ``cutoff`` (administrative reports, Decree 09/2019/NĐ-CP as applied by provinces): a monthly
+    report covers the 15th of the previous month to the 14th of the reporting month; quarterly,
+    6-month, 9-month and annual reports likewise run from the 15th of the month before the period
+    starts to the 14th of its last month (annual: 15 Dec of the previous year to 14 Dec).
+    ``calendar`` (statistical reports under the Statistics Law, which Decree 09 does not govern):
+    the calendar period itself, first to last day.
     """
+    if reference == "calendar":
+        return start, period_end(start, freq)
     end_month = pd.Timestamp(period_end(start, freq))
     first = (pd.Timestamp(start) - pd.DateOffset(months=1)).replace(day=15)
     return first.date(), end_month.replace(day=14).date()
 
 
-def report_deadline(start: dt.date, freq: str, deadline_days: int) -> pd.Timestamp:
-    """When a report is due: ``deadline_days`` after its cut-off window ends, at 17:00 (end of day)."""
-    return pd.Timestamp(cutoff_window(start, freq)[1]) + pd.Timedelta(days=deadline_days, hours=17)
+def report_deadline(
+    start: dt.date, freq: str, deadline_days: int, reference: str = "cutoff"
+) -> pd.Timestamp:
+    """When a report is due: ``deadline_days`` after its window (:func:`cutoff_window`) ends, at
+    17:00 (a statistical monthly report with 6 days: the 6th of the next month, GSO's release day)."""
+    end = cutoff_window(start, freq, reference)[1]
+    return pd.Timestamp(end) + pd.Timedelta(days=deadline_days, hours=17)

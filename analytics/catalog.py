@@ -28,6 +28,9 @@ AREA_LEVELS = ("nation", "region", "province")
 AGENCY_KINDS = ("ministry", "agency", "province", "government")
 TARGET_KINDS = ("NA_GOV", "GOV_MINISTRY", "GOV_PROVINCE")
 COMPARISONS = (">=", "<=", "range")
+REFERENCES = ("cutoff", "calendar")
+"""A regime's reference period: Decree 09/2019's 15th-to-14th cut-off window (administrative
+reports) or the calendar period itself (statistical reports under the Statistics Law)."""
 WORDINGS = ("", "about", "below", "reach")
 """How a resolution words a target beyond its comparison: "khoảng", "dưới", "đạt"."""
 NATION = "VN"
@@ -157,6 +160,7 @@ def _load_regimes(
                 "name_en": str(item["name_en"]),
                 "frequency": str(item["frequency"]),
                 "deadline_days": int(item.get("deadline_days", 4)),
+                "reference": str(item.get("reference", "cutoff")),
                 "receiver": str(item["receiver"]),
                 "level": str(item["level"]),
                 "legal_basis": str(item.get("legal_basis", "")),
@@ -286,6 +290,7 @@ def _load_catalog_cached(folder_s: str, _stamp: tuple) -> Catalog:
     _check_unique(regimes, r)
     _check_enum(regimes, r, "frequency", REGIME_FREQUENCIES)
     _check_enum(regimes, r, "level", LEVELS)
+    _check_enum(regimes, r, "reference", REFERENCES)
     _check_ref(regimes["receiver"], regimes["code"], set(agencies["code"]), r, "receiver")
     _check_ref(links["indicator"], links["regime"], set(ind["code"]), r, "indicator")
     _check_ref(subs["agency"], subs["regime"], set(agencies["code"]), r, "agency")

@@ -302,7 +302,7 @@ def demo_submissions(values: pd.DataFrame, seed: int = 2015) -> tuple[pd.DataFra
         .sort_values(["agency", "regime", "freq", "period"])
     )
     subs["deadline"] = [
-        report_deadline(p, f, int(regimes.loc[r, "deadline_days"]))
+        report_deadline(p, f, int(regimes.loc[r, "deadline_days"]), regimes.loc[r, "reference"])
         for p, f, r in zip(subs["period"], subs["freq"], subs["regime"], strict=True)
     ]
     late = rng.random(len(subs)) < LATE_SHARE

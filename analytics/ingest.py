@@ -328,4 +328,6 @@ def deadline(regime: str, period: dt.date) -> pd.Timestamp | None:
     r = catalog().regimes.set_index("code").loc[regime]
     if r["frequency"] == "adhoc":
         return None
-    return calendar.report_deadline(period, str(r["frequency"]), int(r["deadline_days"]))
+    return calendar.report_deadline(
+        period, str(r["frequency"]), int(r["deadline_days"]), str(r["reference"])
+    )

@@ -102,7 +102,9 @@ def reporting_detail(
         start = regime_period(str(r.frequency), month)
         if start is None:
             continue
-        due = calendar.report_deadline(start, str(r.frequency), int(r.deadline_days))
+        due = calendar.report_deadline(
+            start, str(r.frequency), int(r.deadline_days), str(r.reference)
+        )
         for agency in cat.regime_submitters.loc[
             cat.regime_submitters["regime"] == r.code, "agency"
         ]:

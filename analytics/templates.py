@@ -103,9 +103,16 @@ def template_frame(regime: str, period: str, agency: str) -> tuple[dict[str, str
     label = calendar.period_label(start, freq) if freq != "adhoc" else start.isoformat()
     header["Kỳ báo cáo / Period"] = f"{period_text(start, freq)}\t{label}"
     if freq != "adhoc":
-        lo, hi = calendar.cutoff_window(start, freq)
-        due = calendar.report_deadline(start, freq, int(reg["deadline_days"]))
-        header["Thời gian chốt số liệu / Cut-off window"] = f"{lo:%d/%m/%Y} - {hi:%d/%m/%Y}"
+        lo, hi = calendar.cutoff_window(start, freq, str(reg["reference"]))
+        due = calendar.report_deadline(
+            start, freq, int(reg["deadline_days"]), str(reg["reference"])
+        )
+        window = (
+            "Thời kỳ số liệu / Reference period"
+            if reg["reference"] == "calendar"
+            else "Thời gian chốt số liệu / Cut-off window"
+        )
+        header[window] = f"{lo:%d/%m/%Y} - {hi:%d/%m/%Y}"
         header["Hạn nộp / Deadline"] = f"{due:%H:%M %d/%m/%Y}"
     header["Trạng thái số liệu / Status"] = "sơ bộ (preliminary)\tsơ bộ | chính thức"
     return header, table

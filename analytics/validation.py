@@ -332,7 +332,8 @@ def _check_header(
             else:
                 period = start
                 if freq != "adhoc":
-                    opens = calendar.cutoff_window(start, freq)[0]  # type: ignore[arg-type]
+                    reference = str(regimes.loc[regime, "reference"])
+                    opens = calendar.cutoff_window(start, freq, reference)[0]  # type: ignore[arg-type]
                     if received_at.date() < opens:
                         issues.append(
                             _err(
@@ -350,6 +351,7 @@ def _check_header(
                             start,  # type: ignore[arg-type]
                             freq,
                             int(regimes.loc[regime, "deadline_days"]),
+                            reference,
                         )
                         if received_at > due:
                             issues.append(

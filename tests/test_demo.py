@@ -100,6 +100,7 @@ def test_late_and_missing_reports(use_store):
                 regimes.loc[r, "frequency"]
                 if regimes.loc[r, "frequency"] in ("M", "Q", "A")
                 else "M",
+                regimes.loc[r, "reference"],
             )[1]
         )
         + pd.Timedelta(days=int(regimes.loc[r, "deadline_days"]) + 1)
