@@ -7,7 +7,7 @@ draw through this module. Series charts take frames in the Nixtla convention, as
 
 Each chart carries its language in its own Vega-Lite config (``config.locale``): Vietnamese charts
 group thousands with a dot, use a decimal comma and name months in Vietnamese ("50.000",
-"Tháng 3"), English ones write "50,000" and "March", whichever renderer draws them (vl-convert
+"Thg 3"), English ones write "50,000" and "Mar", whichever renderer draws them (vl-convert
 SVG in reports and briefings, inline JavaScript in JupyterLab) and whatever the process locale.
 Nothing is rendered at import.
 """
@@ -128,6 +128,9 @@ _TIME: dict[str, dict[str, Any]] = {
     },
 }
 _TOOLTIP_DATE = {"vi": "%m/%Y", "en": "%b %Y"}
+# Time axis: the year at January, short month names between. Vega's default writes full month
+# names, and "Tháng 7" is wide enough that the labels dropped on overlap were the years.
+_TIME_LABELS = "timeFormat(datum.value, month(datum.value) == 0 ? '%Y' : '%b')"
 _BOUND = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
 
 
@@ -207,7 +210,8 @@ def series_frame(
     """The history frame of :func:`plot_series` as ``unique_id, ds, y`` (pandas), checked.
 
     ``unique_id`` may be absent for a single series; ``ds`` and ``y`` are required. Other columns
-    (such as a boolean ``revised``) are kept.
+    (such as a boolean ``revised``) are kept. Series stay in the order they first appear (the
+    first takes the first colour of :data:`SERIES`), each sorted by date.
     """
     data = _pd(df)
     _require(data, [time_col, target_col], "df")
@@ -217,7 +221,9 @@ def series_frame(
     data["unique_id"] = data["unique_id"].astype(str)
     data["ds"] = pd.to_datetime(data["ds"])
     data["y"] = pd.to_numeric(data["y"], errors="coerce").astype(float)
-    return data.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    order = pd.Series(pd.factorize(data["unique_id"])[0], index=data.index, name="_order")
+    data = data.assign(_order=order).sort_values(["_order", "ds"], kind="stable")
+    return data.drop(columns="_order").reset_index(drop=True)
 
 
 def forecast_columns(
@@ -319,7 +325,7 @@ def plot_series(
     else:
         hist["series"] = _label("history", lang)
         legend.append((_label("history", lang), colors["history"]))
-    x = alt.X("ds:T", title=None, axis=alt.Axis(labelAngle=0))
+    x = alt.X("ds:T", title=None, axis=alt.Axis(labelAngle=0, labelExpr=_TIME_LABELS))
     y = alt.Y("y:Q", title=unit or None, scale=alt.Scale(zero=False))
     tip = [
         alt.Tooltip("ds:T", format=_TOOLTIP_DATE[_lang(lang)], title=None),

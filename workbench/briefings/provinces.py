@@ -185,7 +185,7 @@ class Provinces(Briefing):
         df = df[df["period"] > df["period"].max() - pd.DateOffset(years=5)]
         title = f"{data.name(code, lang)[:70]} — {data.area_name(area, lang)}"
         return charts.plot_series(
-            df,
+            df[["period", "value", "name"]],
             id_col="name",
             time_col="period",
             target_col="value",
