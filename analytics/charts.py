@@ -18,13 +18,15 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
 
 from analytics import fmt
 from analytics.errors import NrisError
+
+if TYPE_CHECKING:  # altair takes about a second to import: only the builders load it
+    import altair as alt
 
 WIDTH = 560
 HEIGHT = 220
@@ -154,6 +156,8 @@ def locale(lang: str = "vi") -> dict[str, Any]:
 
 def use_offline(mode: str = "svg") -> str:
     """Switch Altair to a renderer that needs no CDN: ``svg`` (vl-convert) or ``html`` (inline JS)."""
+    import altair as alt
+
     if mode == "svg":
         alt.renderers.enable("svg")
     elif mode == "html":
@@ -306,6 +310,8 @@ def plot_series(
     altair.LayerChart
         Configured for ``lang``; display it or pass it to :func:`to_svg`.
     """
+    import altair as alt
+
     colors = {**PALETTE, **(palette or {})}
     hist = series_frame(df, id_col, time_col, target_col)
     if max_insample_length:
@@ -392,6 +398,8 @@ def ranking(
 ) -> alt.TopLevelMixin:
     """Horizontal bars of ``value`` by ``label``, sorted; the row whose ``key`` (default ``label``)
     equals ``highlight`` is drawn in the highlight colour (a province against the others)."""
+    import altair as alt
+
     data = _pd(df).copy()
     _require(data, [value, label], "ranking")
     key = key or label
@@ -422,6 +430,8 @@ def target_bullets(df: pd.DataFrame, labels: Mapping[str, str], lang: str = "vi"
     each row has its own x scale. ``labels``: the text of each status in :data:`STATUS_COLORS`
     and of ``status`` (the legend title).
     """
+    import altair as alt
+
     colors = alt.Scale(
         domain=[labels[s] for s in STATUS_COLORS], range=list(STATUS_COLORS.values())
     )
@@ -455,6 +465,8 @@ def status_bars(
 ) -> alt.TopLevelMixin:
     """Stacked bars per regime of on time / late / missing counts (columns name, kind, count,
     order); ``labels`` names on_time, late, missing and reports (the axis title)."""
+    import altair as alt
+
     order = [labels["on_time"], labels["late"], labels["missing"]]
     scale = alt.Scale(domain=order, range=[PALETTE["good"], PALETTE["at_risk"], PALETTE["bad"]])
     chart = (
