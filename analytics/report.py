@@ -261,8 +261,14 @@ def show_domains(
             )
             title = r["name_vi"] if lang == "vi" else r["name_en"]
             _show(
-                charts.history(
-                    hist, title=str(title), y_title=str(r["unit_vi" if lang == "vi" else "unit_en"])
+                charts.plot_series(
+                    hist,
+                    id_col="area",
+                    time_col="period",
+                    target_col="value",
+                    lang=lang,
+                    title=str(title),
+                    unit=str(r["unit_vi" if lang == "vi" else "unit_en"]),
                 )
             )
 
@@ -351,7 +357,13 @@ def show_ranking(
         _md(text)
     _show(
         charts.ranking(
-            rank, value="score", label="name", key="area", highlight=area, title=str(name)
+            rank,
+            value="score",
+            label="name",
+            key="area",
+            highlight=area,
+            title=str(name),
+            lang=lang,
         )
     )
     return rank

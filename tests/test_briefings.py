@@ -206,14 +206,14 @@ def test_static_copy_is_the_live_page_without_javascript(use_store: Path) -> Non
 
 
 def test_overview_cards_colour_by_good_direction(use_store: Path) -> None:
-    from workbench.briefings import charts
+    from analytics.charts import PALETTE
     from workbench.briefings.overview import Overview
 
     page = Overview(poll=0)
     html = _text(page.body)
     assert html.count('class="nris-card"') >= 8
     cpi = html.split('data-indicator="CPI_YOY"')[0].rsplit("--c:", 1)[1][:7]
-    assert cpi in (charts.GOOD, charts.BAD, charts.NEUTRAL)
+    assert cpi in (PALETTE["good"], PALETTE["bad"], PALETTE["neutral"])
     page.area.value = "01"
     assert _text(page.body).count('class="nris-card"') < html.count('class="nris-card"')
 

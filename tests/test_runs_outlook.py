@@ -1,4 +1,4 @@
-"""Narrative sentences, chart builders and the cached target outlook."""
+"""Narrative sentences and the cached target outlook."""
 
 from __future__ import annotations
 
@@ -18,31 +18,6 @@ def test_target_status_thresholds() -> None:
         "off_track",
         "no_data",
     ]
-
-
-def test_history_chart_has_band_and_target_and_renders_offline() -> None:
-    import vl_convert as vlc
-
-    from analytics import charts
-
-    hist = pd.DataFrame(
-        {"period": pd.date_range("2024-01-01", periods=12, freq="MS"), "value": range(12)}
-    )
-    fc = pd.DataFrame(
-        {
-            "ds": pd.date_range("2025-01-01", periods=3, freq="MS"),
-            "auto": [12.0] * 3,
-            "auto-lo-80": [10.0] * 3,
-            "auto-hi-80": [14.0] * 3,
-        }
-    )
-    chart = charts.history(hist, fc, target=15.0)
-    spec = chart.to_dict()
-    marks = [layer["mark"]["type"] for layer in spec["layer"]]
-    assert marks == ["line", "area", "line", "rule"]
-    assert "<svg" in vlc.vegalite_to_svg(chart.to_json())
-    rank = pd.DataFrame({"name": ["A", "B"], "area": ["01", "02"], "score": [1.0, 2.0]})
-    assert charts.ranking(rank, value="score", label="name", key="area", highlight="01").to_dict()
 
 
 def test_target_outlook_contract_and_cache(use_store: Path) -> None:

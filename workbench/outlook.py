@@ -424,15 +424,18 @@ def show_indicator_forecast(res: dict[str, Any], lang: str = "vi") -> None:
         display(Markdown(sentence + (f" *(mô hình: {model})*" if vi else f" *(model: {model})*")))
         target = res["year_end"][res["year_end"]["area"] == area]
         goal = float(target["value"].iloc[0]) if len(target) else None
+        y = res["nixtla"][res["nixtla"]["unique_id"] == uid]
         display(
-            charts.history(
-                h.tail(60),
+            charts.plot_series(
+                y[["unique_id", "ds", "y"]],
                 f,
+                models=[model],
+                level=[lv],
                 target=goal,
-                model=model,
-                level=lv,
+                lang=lang,
                 title=f"{name} – {area}",
-                y_title=unit,
+                unit=unit,
+                max_insample_length=60,
             )
         )
     if len(res["year_end"]):

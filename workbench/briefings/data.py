@@ -24,6 +24,7 @@ from analytics.store import snapshot_key
 TRANSFORMS = ("level", "mom", "yoy", "ytd")
 HORIZON = {"M": 12, "Q": 4, "A": 2}
 FORECAST_MODELS = ("ets",)
+FORECAST_LEVEL = 80  # the interval the indicator page draws and states
 REVISION_MARK_PCT = 1.0  # revisions of at least 1% of the value are marked on the chart
 
 _cache: dict[tuple, Any] = {}
@@ -115,7 +116,8 @@ def series(code: str, area: str, transform: str = "level") -> pd.DataFrame:
 
 
 def quick_forecast(code: str, area: str, transform: str = "level") -> pd.DataFrame | None:
-    """A forecast of the displayed series (period, mean, lo, hi at 80%), cached per snapshot.
+    """A forecast of the displayed series, cached per snapshot: the Nixtla frame ``unique_id, ds,
+    <model>, <model>-lo-80, <model>-hi-80`` of :data:`FORECAST_MODELS`' first model.
 
     A small model pool (ETS) keeps it near half a second; no forecast (None) when the series is too
     short or the model fails, so the chart still shows the history.
@@ -136,7 +138,7 @@ def quick_forecast(code: str, area: str, transform: str = "level") -> pd.DataFra
                     nx,
                     h=HORIZON.get(freq, 4),
                     models=list(FORECAST_MODELS),
-                    level=(80,),
+                    level=(FORECAST_LEVEL,),
                     n_jobs=1,
                     progress=False,
                 )
@@ -146,14 +148,8 @@ def quick_forecast(code: str, area: str, transform: str = "level") -> pd.DataFra
         m = FORECAST_MODELS[0]
         if fc.empty or m not in fc:
             return None
-        return pd.DataFrame(
-            {
-                "period": pd.to_datetime(fc["ds"]),
-                "mean": fc[m],
-                "lo": fc[f"{m}-lo-80"],
-                "hi": fc[f"{m}-hi-80"],
-            }
-        )
+        cols = ["unique_id", "ds", m, f"{m}-lo-{FORECAST_LEVEL}", f"{m}-hi-{FORECAST_LEVEL}"]
+        return fc[cols].assign(ds=pd.to_datetime(fc["ds"])).reset_index(drop=True)
 
     return cached(("forecast", code, area, transform), compute)
 

@@ -8,9 +8,9 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from analytics import calendar, fmt
+from analytics import calendar, charts, fmt
 from analytics.catalog import catalog
-from workbench.briefings import charts, data
+from workbench.briefings import data
 from workbench.briefings.i18n import t
 from workbench.briefings.page import Briefing, download_links, svg_html, table_html
 
@@ -49,18 +49,14 @@ def narrative(
     if fc is not None and not fc.empty:
         end = fc.iloc[-1]
         end_label = calendar.period_label(
-            pd.Timestamp(end["period"]).date(), str(row["frequency"]), lang
+            pd.Timestamp(end["ds"]).date(), str(row["frequency"]), lang
         )
+        m, lv = data.FORECAST_MODELS[0], data.FORECAST_LEVEL
+        mean, lo, hi = (fmt.number(end[c], dec, lang) for c in (m, f"{m}-lo-{lv}", f"{m}-hi-{lv}"))
         parts.append(
-            (
-                f"Dự báo đến {end_label}: {fmt.number(end['mean'], dec, lang)}{sep}{unit} "
-                f"(khoảng 80%: {fmt.number(end['lo'], dec, lang)} – {fmt.number(end['hi'], dec, lang)})."
-            )
+            f"Dự báo đến {end_label}: {mean}{sep}{unit} (khoảng {lv}%: {lo} – {hi})."
             if lang == "vi"
-            else (
-                f"Forecast for {end_label}: {fmt.number(end['mean'], dec, lang)}{sep}{unit} "
-                f"(80% interval {fmt.number(end['lo'], dec, lang)} – {fmt.number(end['hi'], dec, lang)})."
-            )
+            else f"Forecast for {end_label}: {mean}{sep}{unit} ({lv}% interval {lo} – {hi})."
         )
     if target is not None:
         parts.append(
@@ -189,9 +185,20 @@ class Indicator(Briefing):
         ):
             target = data.target_value(code, area, year)
         unit = data.unit(code, lang, transform)
-        labels = {k: t(k, lang) for k in ("history", "forecast", "interval", "target", "revised")}
         title = f"{data.name(code, lang)} — {data.area_name(area, lang)}"
-        chart = charts.series(hist, fc, target, labels, title[:110], unit)
+        chart = charts.plot_series(
+            hist[["period", "value", "revised"]],
+            fc,
+            level=[data.FORECAST_LEVEL],
+            target=target,
+            lang=lang,
+            title=title[:110],
+            unit=unit,
+            time_col="period",
+            target_col="value",
+            width=760,
+            height=300,
+        )
         text = narrative(code, area, transform, hist_all, fc, target, lang)
         dec = int(row["decimals"]) if transform == "level" else 1
         freq = str(row["frequency"])

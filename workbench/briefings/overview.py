@@ -8,9 +8,9 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from analytics import calendar, derived, fmt, narrative
+from analytics import calendar, charts, derived, fmt, narrative
 from analytics.catalog import catalog
-from workbench.briefings import charts, data
+from workbench.briefings import data, svg
 from workbench.briefings.i18n import t
 from workbench.briefings.page import Briefing, svg_html, table_html
 
@@ -19,10 +19,11 @@ CMP = {">=": "≥", "<=": "≤"}
 
 def _good(direction: str, change: float | None) -> str:
     if change is None or not np.isfinite(change) or direction not in ("up", "down"):
-        return charts.NEUTRAL
+        return charts.PALETTE["neutral"]
     if round(change, 1) == 0:
-        return charts.NEUTRAL
-    return charts.GOOD if (change > 0) == (direction == "up") else charts.BAD
+        return charts.PALETTE["neutral"]
+    good = (change > 0) == (direction == "up")
+    return charts.PALETTE["good"] if good else charts.PALETTE["bad"]
 
 
 def card_html(row: pd.Series, lang: str) -> str:
@@ -58,16 +59,16 @@ def card_html(row: pd.Series, lang: str) -> str:
                 f"{t('ytd', lang)}: {fmt.number(row['ytd'], dec, lang)} "
                 f"({fmt.change(row['ytd_yoy'], 1, lang)})"
             )
-    svg = ""
+    spark_svg = ""
     if spark is not None and len(spark) > 1:
-        svg = charts.sparkline_svg(list(spark["value"]), color)
+        spark_svg = svg.sparkline_svg(list(spark["value"]), color)
     chg = "".join(f'<div class="chg">{html.escape(s)}</div>' for s in lines)
     return (
         f'<div class="nris-card" style="--c:{color}" data-indicator="{row["indicator"]}">'
         f'<div class="name">{html.escape(name)} — {html.escape(label)}</div>'
         f'<div><span class="value">{fmt.number(row["value"], dec, lang)}</span> '
         f'<span class="unit">{html.escape(unit)}</span></div>{chg}'
-        f'<div class="nris-chart nris-spark">{svg}</div></div>'
+        f'<div class="nris-chart nris-spark">{spark_svg}</div></div>'
     )
 
 
@@ -124,7 +125,7 @@ def targets_panel(year: int, area: str, lang: str) -> list[widgets.Widget]:
         chart_df["target"] = chart_df["value"]
         chart_df["status_label"] = [t(s, lang) for s in chart_df["status"]]
         labels = {s: t(s, lang) for s in charts.STATUS_COLORS} | {"status": t("status", lang)}
-        out.append(widgets.HTML(svg_html(charts.target_bullets(chart_df, labels))))
+        out.append(widgets.HTML(svg_html(charts.target_bullets(chart_df, labels, lang))))
     return out
 
 

@@ -20,9 +20,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from analytics import fmt, store
+from analytics import charts, fmt, store
 from analytics.errors import NrisError
-from workbench.briefings import charts, poll_seconds, static
+from workbench.briefings import poll_seconds, static
 from workbench.briefings.i18n import t
 
 CSS = """

@@ -8,9 +8,9 @@ import pandas as pd
 import polars as pl
 
 import analytics
-from analytics import calendar, fmt
+from analytics import calendar, charts, fmt
 from analytics.catalog import catalog
-from workbench.briefings import charts, data, geo
+from workbench.briefings import data, geo, svg
 from workbench.briefings.i18n import t
 from workbench.briefings.page import Briefing, download_links, svg_html, table_html
 
@@ -109,7 +109,7 @@ class Provinces(Briefing):
         good_up = row["direction"] != "down"
         scheme = "greens" if good_up else "oranges"
         feats = geo.province_features(catalog().provinces())
-        mapped = charts.province_map(
+        mapped = svg.province_map(
             vals,
             feats,
             title=when,
@@ -121,7 +121,15 @@ class Provinces(Briefing):
         )
         ranked = have.assign(name=vals.loc[have.index, "name"], label=vals.loc[have.index, "label"])
         ranked = ranked.sort_values("value", ascending=not good_up).reset_index(drop=True)
-        bars = charts.ranking(ranked, t("ranking", lang), unit, chosen)
+        bars = charts.ranking(
+            ranked,
+            key="area",
+            highlight=chosen,
+            title=t("ranking", lang),
+            unit=unit,
+            lang=lang,
+            width=360,
+        )
         regions = catalog().areas.set_index("code")
         col = "name_vi" if lang == "vi" else "name_en"
         table = pd.DataFrame(
@@ -171,12 +179,22 @@ class Provinces(Briefing):
             if "national" in str(catalog().indicator(code)["levels"])
             else None
         )
-        if nat is not None and not nat.empty:
-            frames.append(nat.assign(name=t("national", lang)))
+        if nat is not None and not nat.empty:  # the nation first: the province takes the highlight
+            frames.insert(0, nat.assign(name=t("national", lang)))
         df = pd.concat(frames)
         df = df[df["period"] > df["period"].max() - pd.DateOffset(years=5)]
         title = f"{data.name(code, lang)[:70]} — {data.area_name(area, lang)}"
-        return charts.province_lines(df[["period", "value", "name"]], title, unit)
+        return charts.plot_series(
+            df[["period", "value", "name"]],
+            id_col="name",
+            time_col="period",
+            target_col="value",
+            lang=lang,
+            title=title,
+            unit=unit,
+            width=760,
+            height=260,
+        )
 
     def _regions(self, code: str, transform: str, dec: int, unit: str) -> str:
         lang = self.lang

@@ -8,9 +8,9 @@ import ipywidgets as widgets
 import pandas as pd
 
 import analytics
-from analytics import calendar, fmt
+from analytics import calendar, charts, fmt
 from analytics.catalog import catalog
-from workbench.briefings import charts, data
+from workbench.briefings import data
 from workbench.briefings.i18n import t
 from workbench.briefings.page import Briefing, download_links, svg_html, table_html
 
@@ -98,7 +98,7 @@ class Reporting(Briefing):
                 bars.append(
                     {"name": name, "kind": labels[k], "count": int(getattr(r, k)), "order": i}
                 )
-        chart = charts.status_bars(pd.DataFrame(bars), labels, t("reporting", lang))
+        chart = charts.status_bars(pd.DataFrame(bars), labels, t("reporting", lang), lang)
         table = pd.DataFrame(
             {
                 t("regime", lang): [reg_names.get(c, c) for c in status["regime"]],
