@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from analytics import calendar
 from analytics.catalog import NATION, Catalog
-from analytics.fmt import parse_number
+from analytics.fmt import number, parse_number
 from analytics.submission_files import Sheet, cell_text, fold
 
 SEASONAL_LAG = {"M": 12, "Q": 4}
@@ -631,10 +631,10 @@ def _add_up(obs: pd.DataFrame, cat: Catalog, value_col: str | None) -> list[Issu
             issues.append(
                 _warn(
                     "add_up",
-                    f"tổng các tỉnh ({total:,.2f}) lệch so với số cả nước ({nat['value']:,.2f}) "
-                    f"của {code}",
-                    f"provinces add up to {total:,.2f}, not the national total "
-                    f"{nat['value']:,.2f} of {code}",
+                    f"tổng các tỉnh ({number(total, 2)}) lệch so với số cả nước "
+                    f"({number(nat['value'], 2)}) của {code}",
+                    f"provinces add up to {number(total, 2, 'en')}, not the national total "
+                    f"{number(nat['value'], 2, 'en')} of {code}",
                     sheet=nat["src_sheet"],
                     row=int(nat["src_row"]),
                     column=value_col,
@@ -642,6 +642,11 @@ def _add_up(obs: pd.DataFrame, cat: Catalog, value_col: str | None) -> list[Issu
                 )
             )
     return issues
+
+
+def _decimals(value: float) -> int:
+    """Decimals that keep about four significant digits of ``value`` (as ``{:.4g}`` did)."""
+    return max(0, 3 - int(np.floor(np.log10(abs(value))))) if value else 0
 
 
 def _outliers(obs: pd.DataFrame, history: pd.DataFrame, value_col: str | None) -> list[Issue]:
@@ -679,9 +684,9 @@ def _outliers(obs: pd.DataFrame, history: pd.DataFrame, value_col: str | None) -
                 _warn(
                     "outlier",
                     f"{r.indicator} ({r.area}) khác thường so với lịch sử: dự kiến "
-                    f"{lo:,.4g} đến {hi:,.4g}",
+                    f"{number(lo, _decimals(lo))} đến {number(hi, _decimals(hi))}",
                     f"{r.indicator} ({r.area}) is far outside its history: expected "
-                    f"{lo:,.4g} to {hi:,.4g}",
+                    f"{number(lo, _decimals(lo), 'en')} to {number(hi, _decimals(hi), 'en')}",
                     sheet=r.src_sheet,
                     row=int(r.src_row),
                     column=value_col,

@@ -11,7 +11,7 @@ import pandas as pd
 import polars as pl
 
 import analytics
-from analytics import paths, store
+from analytics import fmt, paths, store
 from analytics.errors import NrisError
 
 TRANSFORMS = ("level", "mom", "yoy", "ytd", "ytd_yoy")
@@ -86,7 +86,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     info = analytics.demo.build_demo(end=end, seed=args.seed, batches=args.batches)
     print(
         f"Dữ liệu mẫu (DEMO) đến {info['end']:%m/%Y}: {info['indicators']} chỉ tiêu, {info['areas']} địa bàn, "
-        f"{info['submissions']:,} báo cáo, {info['observations']:,} quan sát -> {paths.store_dir()}"
+        f"{fmt.number(info['submissions'], 0)} báo cáo, {fmt.number(info['observations'], 0)} "
+        f"quan sát -> {paths.store_dir()}"
     )
     return 0
 
@@ -160,7 +161,7 @@ def cmd_load(args: argparse.Namespace) -> int:
             f"--out: folder {out.parent} does not exist",
         )
     writers[out.suffix.lower()]()
-    print(f"{len(df):,} dòng -> {out}")
+    print(f"{fmt.number(len(df), 0)} dòng / rows -> {out}")
     return 0
 
 
