@@ -125,7 +125,7 @@ def _derive(formula: str, series: dict[str, pd.DataFrame], freq: str) -> pd.Data
         raise ValueError(f"demo_profiles.csv: bad formula {formula!r}")
     fn, x, y = m.groups()
     a = series[x]
-    lag = {"M": 12, "Q": 4, "A": 1}[freq]
+    lag = 12 // MONTHS[freq]  # periods in a year
     if fn == "yoy":
         return (a / a.shift(lag) - 1) * 100
     if fn == "mom":

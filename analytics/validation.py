@@ -23,7 +23,6 @@ from analytics.catalog import NATION, Catalog
 from analytics.fmt import number, parse_number
 from analytics.submission_files import Sheet, cell_text, fold
 
-SEASONAL_LAG = {"M": 12, "Q": 4}
 OUTLIER_Z = 6.0
 MAX_ABS = {"%": 1e5}
 """Largest magnitude a value in a unit can have (a 1000-fold growth in per cent)."""
@@ -660,7 +659,7 @@ def _outliers(obs: pd.DataFrame, history: pd.DataFrame, value_col: str | None) -
             continue
         h = h[h["period"] < pd.Timestamp(r.period)].tail(72)
         s = pd.Series(h["value"].to_numpy(float), index=pd.to_datetime(h["period"]))
-        lag = SEASONAL_LAG.get(str(r.freq), 1)
+        lag = 12 // calendar.MONTHS[str(r.freq)] if str(r.freq) in ("M", "Q") else 1
         ref_period = pd.Timestamp(r.period) - pd.DateOffset(
             months=lag * calendar.MONTHS.get(str(r.freq), 1)
         )
