@@ -306,7 +306,7 @@ def _wait_ready(server: Server, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            if not _port_free(server.opts):  # taken between our check and Voilà's bind
+            if not port_is_free(server.opts):  # taken between our check and Voilà's bind
                 raise port_error(server.opts)
             raise NrisError(
                 f"Voilà đã dừng khi khởi động{where}", f"Voilà exited while starting{where_en}"
@@ -326,7 +326,8 @@ def _wait_ready(server: Server, timeout: float) -> None:
     )
 
 
-def _port_free(opts: ServeOptions) -> bool:
+def port_is_free(opts: ServeOptions) -> bool:
+    """Whether ``opts.port`` on ``opts.ip`` can be listened on now."""
     try:
         check_port_free(opts)
     except NrisError:
