@@ -195,6 +195,36 @@ def test_stop_signal_leaves_no_process_and_frees_the_port(
     assert f"stopping ({sig.name})" in text and "Traceback" not in text
 
 
+@pytest.mark.slow
+def test_kill_9_of_nris_serve_takes_its_children_along(demo_store: Path, tmp_path: Path) -> None:
+    """SIGKILL cannot be handled: Voilà and the watcher die with their parent (Linux), and
+    Voilà still shuts its kernels down."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("parent-death signal is Linux only")
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NRIS_STORE": str(demo_store),
+           "NRIS_REPORTS": str(tmp_path / "reports"), "NRIS_BRIEFING_POLL": "0"}  # fmt: skip
+    out = tmp_path / "out.txt"
+    with open(out, "wb") as fo:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workbench.cli", "serve", "--port", str(port), "--no-preheat"],
+            env=env, stdout=fo, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    try:
+        _wait_for("the address", lambda: "leaders' briefings" in out.read_text(), 90)
+        url = f"http://127.0.0.1:{port}/voila/render/{REPORT_PAGE}"
+        threading.Thread(target=_get_quietly, args=(url,), daemon=True).start()
+        _wait_for("a kernel", lambda: _kernels(proc.pid))
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        proc.kill()
+        proc.wait(timeout=10)
+        _wait_for("the children to end", lambda: not _alive(tree), 60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _port_is_free(port)
+
+
 # -- kernels per page -------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_plain_requests_hold_at_most_the_bound_then_busy_then_culled(
