@@ -196,6 +196,39 @@ def test_stop_signal_leaves_no_process_and_frees_the_port(
 
 
 @pytest.mark.slow
+def test_stop_signal_while_starting_leaves_nothing(demo_store: Path, tmp_path: Path) -> None:
+    """A supervisor that gives up on a starting server: SIGTERM before the address is printed."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NRIS_STORE": str(demo_store),
+           "NRIS_REPORTS": str(tmp_path / "reports"), "NRIS_BRIEFING_POLL": "0"}  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench.cli", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+
+        def voila_started() -> bool:
+            try:
+                tree = psutil.Process(proc.pid).children(recursive=True)
+                return any("workbench.briefings.server" in " ".join(p.cmdline()) for p in tree)
+            except psutil.Error:
+                return False
+
+        _wait_for("Voilà's process", voila_started, 60)
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert "leaders' briefings" not in out and "stopping (SIGTERM)" in err
+    assert "Traceback" not in err
+    assert _alive(tree) == []
+    assert _port_is_free(port)
+
+
+@pytest.mark.slow
 def test_kill_9_of_nris_serve_takes_its_children_along(demo_store: Path, tmp_path: Path) -> None:
     """SIGKILL cannot be handled: Voilà and the watcher die with their parent (Linux), and
     Voilà still shuts its kernels down."""

@@ -105,7 +105,7 @@ def check_port_free(opts: ServeOptions) -> None:
     try:
         sockets = bind_sockets(opts.port, opts.ip)
     except OSError as exc:
-        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+        if exc.errno == errno.EADDRINUSE:
             raise port_error(opts) from None
         raise NrisError(
             f"Không mở được {opts.ip}:{opts.port}: {exc.strerror}",
@@ -280,21 +280,19 @@ def start(opts: ServeOptions, log: Path | None, timeout: float = 90.0) -> Server
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
         out = open(log, "wb")  # noqa: SIM115 - kept open for the child's lifetime
-    with _stop_signals_held():  # a stop signal waits until the child is on record
-        proc = subprocess.Popen(
-            argv, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
-            cwd=str(briefings_dir()), start_new_session=True,
-        )  # fmt: skip
-        server = Server(proc, opts, token, log)
-        try:
-            server.watcher = start_outlook_watcher(opts, out)
-        except BaseException:
-            server.stop()
-            raise
+    server: Server | None = None
     try:
+        with _stop_signals_held():  # a stop signal waits until the children are on record
+            proc = subprocess.Popen(
+                argv, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
+                cwd=str(briefings_dir()), start_new_session=True,
+            )  # fmt: skip
+            server = Server(proc, opts, token, log)
+            server.watcher = start_outlook_watcher(opts, out)
         _wait_ready(server, timeout)
     except BaseException:  # a signal or a failure while starting: nothing is left behind
-        server.stop()
+        if server is not None:
+            server.stop()
         raise
     return server
 
