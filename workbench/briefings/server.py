@@ -1,4 +1,4 @@
-"""Voilà with one more duty: when a new snapshot is published, the preheated pages are recomputed.
+"""Voilà with more duties. When a new snapshot is published, the preheated pages are recomputed.
 
 A preheated page is rendered when its kernel starts, static copy included (see ``static``). Its
 live widgets catch up with a new snapshot by themselves (each page polls), but the HTML Voilà hands
@@ -7,6 +7,12 @@ old figures for the seconds until the live widgets replaced them, or for good wi
 Every ``$NRIS_BRIEFING_POLL`` seconds the server compares the snapshot each unclaimed preheated page
 was computed from (its static copy's mark) with the current one, shuts the stale kernels down and
 refills the pool. Kernels already handed to a leader are never touched.
+
+And what a server left unattended needs: at most ``--BriefingServer.max_kernels`` kernels per page
+beyond its pool, then a "busy" page (see ``admission``); the token scrubbed from every log line
+(Tornado's access log writes the whole address, ``?token=...`` included); and a clean stop on
+SIGTERM, SIGINT and SIGHUP (pending refills dropped, kernels shut, any child left ended), or when
+the ``nris serve`` that started it dies.
 
     python -m workbench.briefings.server <voila arguments>   (what ``nris serve`` runs)
 """
@@ -132,7 +138,7 @@ class BoundedVoilaHandler(TornadoVoilaHandler):
         page = self.notebook_path or path or ""
         claim = admission.admit(page, lambda kernel_id: kernel_id in manager)
         if claim is None:
-            self.log.warning("busy: %s holds %d kernel(s) already", page, admission.limit)
+            self.log.warning("busy: %r holds %d kernel(s) already", page, admission.limit)
             self.set_status(503)
             self.set_header("Retry-After", str(RETRY_AFTER))
             self.set_header("Content-Type", "text/html; charset=UTF-8")
