@@ -185,6 +185,7 @@ async def run(args: argparse.Namespace, work: Path, env: dict[str, str]) -> dict
         pools = {PAGES[0]: {"pool_size": args.users}, "default": {"pool_size": 0}}
         opts = serve.ServeOptions(
             port=free_port(), pool_size=0, fill_delay=30,  # the ten refills wait for the pages
+            max_kernels=args.users,  # all of them on one page at once: none gets the busy page
             extra_env={**env, "NRIS_BRIEFING_READY_DIR": str(ready)},
             extra_args=[f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"],
         )  # fmt: skip

@@ -34,7 +34,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-preheat", action="store_true", help="start kernels on request only")
     p.add_argument(
-        "--cull-idle", type=int, default=1800, help="shut idle kernels after SECONDS (default 1800)"
+        "--max-kernels",
+        type=int,
+        default=defaults.max_kernels,
+        help="kernels a page may hold beyond its preheated pool (pages open or being computed); "
+        f"the request beyond gets a 'busy' page, HTTP 503 (default {defaults.max_kernels})",
+    )
+    p.add_argument(
+        "--connect-timeout",
+        type=int,
+        default=defaults.connect_timeout,
+        help="shut a page's kernel that no browser connects to after SECONDS idle "
+        f"(default {defaults.connect_timeout}; culling runs every {defaults.cull_interval} s)",
+    )
+    p.add_argument(
+        "--cull-idle",
+        type=int,
+        default=defaults.cull_idle,
+        help="shut a kernel whose browser went away after SECONDS idle "
+        f"(default {defaults.cull_idle})",
     )
     p.add_argument(
         "--boundaries", help="province boundaries TopoJSON/GeoJSON (default $NRIS_BOUNDARIES)"
@@ -50,6 +68,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         pool_size=args.pool_size,
         fill_delay=args.fill_delay,
         preheat=not args.no_preheat,
+        max_kernels=args.max_kernels,
+        connect_timeout=args.connect_timeout,
         cull_idle=args.cull_idle,
         boundaries=args.boundaries,
     )
