@@ -37,7 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--cull-idle", type=int, default=1800, help="shut idle kernels after SECONDS (default 1800)"
     )
     p.add_argument(
-        "--boundaries", help="province boundaries TopoJSON/GeoJSON (default $NRIS_BOUNDARIES)"
+        "--boundaries",
+        help="province boundaries TopoJSON/GeoJSON (default $NRIS_BOUNDARIES, else the shipped "
+        "data/geo/vn_provinces_34.geojson)",
     )
     p.set_defaults(func=cmd_serve)
 
