@@ -242,6 +242,8 @@ def _load_catalog_cached(folder_s: str, _stamp: tuple) -> Catalog:
     ]
     ind = _read_csv(folder, f, cols)
     _check_unique(ind, f)
+    if "source" not in ind:  # the decree or statistical standard defining it (optional column)
+        ind["source"] = ""
     for col, allowed in [
         ("frequency", FREQUENCIES),
         ("measure", MEASURES),
