@@ -164,6 +164,16 @@ def _edit_csv(folder: Path, name: str, fn) -> None:
             "comparison = '=>'",
         ),
         (
+            "targets.csv",
+            lambda d: d.assign(parent=["NOPE"] + list(d["parent"][1:])),
+            "unknown parent 'NOPE'",
+        ),
+        (
+            "targets.csv",
+            lambda d: d.assign(parent=d["parent"].str.replace("NA2026_", "NA2025_")),
+            "must be a National Assembly target of the same year",
+        ),
+        (
             "agencies.csv",
             lambda d: d.assign(area=["ZZ"] + list(d["area"][1:])),
             "unknown area 'ZZ'",
