@@ -120,6 +120,8 @@ def test_overview_chain_panel_states_the_hand_computed_case() -> None:
     assert "Thành phố Hà Nội" not in vi  # ahead of its target: not listed among those behind
     assert "-0,50 điểm %" in vi and "71%" in vi and "29%" in vi and "50,0%" in vi
     assert "số minh họa" in vi  # the provinces' targets are demo rows
+    assert "tác động lớn nhất" not in vi
+    assert "1 tỉnh có tác động lớn nhất" in chain_panel(parent, links, "vi", top=1)
     en = chain_panel(parent, links, "en")
     assert "2 of 3 provinces" in en and "down by 0.70 pct points" in en and "-0.50" in en
 

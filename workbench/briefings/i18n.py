@@ -56,6 +56,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Chỉ tiêu giao cho các tỉnh là số minh họa.",
         "The provinces' targets are illustrative figures.",
     ),
+    "chain_top": (
+        "{n} tỉnh có tác động lớn nhất:",
+        "The {n} with the largest effect:",
+    ),
     "gap": ("Chênh lệch", "Gap"),
     "weight": ("Tỷ trọng", "Weight"),
     "weighs_national": ("Tác động lên cả nước", "Effect on the nation"),

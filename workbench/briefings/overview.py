@@ -189,6 +189,10 @@ def chain_panel(parent: pd.Series, links: pd.DataFrame, lang: str, top: int = 10
         )
         if additive:
             table = table.drop(columns=[t("weight", lang)])
+        if s["behind"] > len(behind):
+            parts.append(
+                f'<div class="nris-note">{t("chain_top", lang).format(n=len(behind))}</div>'
+            )
         numeric = tuple(
             c for c in table.columns if c not in (t("province", lang), t("target", lang))
         )
