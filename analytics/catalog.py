@@ -207,8 +207,8 @@ def _validate_parents(targets: pd.DataFrame) -> None:
     """``parent``: a Government target for a ministry or province names the National Assembly's
     target of the same year it serves; the National Assembly's targets have none."""
     f = "targets.csv"
-    if "parent" not in targets:
-        targets["parent"] = ""
+    # the last column, so a row written without it (an older file, an appended line) has none
+    targets["parent"] = targets["parent"].fillna("") if "parent" in targets else ""
     rows = targets.set_index("code")
     for code, t in rows[rows["parent"] != ""].iterrows():
         parent = t["parent"]
@@ -266,8 +266,8 @@ def _load_catalog_cached(folder_s: str, _stamp: tuple) -> Catalog:
     ]
     ind = _read_csv(folder, f, cols)
     _check_unique(ind, f)
-    if "source" not in ind:  # the decree or statistical standard defining it (optional column)
-        ind["source"] = ""
+    # the decree or statistical standard defining it: an optional last column
+    ind["source"] = ind["source"].fillna("") if "source" in ind else ""
     for col, allowed in [
         ("frequency", FREQUENCIES),
         ("measure", MEASURES),
