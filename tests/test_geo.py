@@ -105,6 +105,13 @@ def test_build_script_dissolves_geoboundaries_into_34(tmp_path: Path) -> None:
     before = shapely.union_all([shape(f["geometry"]) for f in source]).area
     after = shapely.union_all(list(shapes.values())).area
     assert after == pytest.approx(before, rel=0.01)
+    # the shipped file is what the script builds
+    shipped = {
+        f["properties"]["area"]: shape(f["geometry"])
+        for f in json.loads(SHIPPED.read_text(encoding="utf-8"))["features"]
+    }
+    for code, g in shapes.items():
+        assert g.symmetric_difference(shipped[code]).area < 1e-3 * g.area, code
 
 
 def test_build_script_refuses_an_unmapped_unit(tmp_path: Path) -> None:
