@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -126,9 +129,16 @@ def test_overview_chain_panel_states_the_hand_computed_case() -> None:
     assert "2 of 3 provinces" in en and "down by 0.70 pct points" in en and "-0.50" in en
 
 
-def test_overview_chains_follow_the_target_outlook(use_store) -> None:
+def test_overview_chains_follow_the_target_outlook(
+    demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from workbench.briefings import data
     from workbench.outlook import target_outlook
+
+    # a copy of the shared store, so this outlook's cache file is not another test's business
+    store = tmp_path / "store"
+    shutil.copytree(demo_store, store, ignore=shutil.ignore_patterns("outlook"))
+    monkeypatch.setenv("NRIS_STORE", str(store))
 
     links = data.target_chains(2025)["NA2025_GDP_GROWTH"]
     assert len(links) == 34 and links["weight"].sum() == pytest.approx(1.0)
