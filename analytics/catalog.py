@@ -187,6 +187,7 @@ def _validate_targets(
     _check_ref(targets["indicator"], targets["code"], indicators, f, "indicator")
     _check_ref(targets["area"], targets["code"], areas, f, "area")
     _check_ref(targets["assignee"], targets["code"], agencies | {"GOV"}, f, "assignee")
+    _validate_parents(targets)
     for _, t in targets.iterrows():
         try:
             float(t["value"])
@@ -200,6 +201,29 @@ def _validate_targets(
                 "value/value_hi/year phải là số",
                 "value/value_hi/year must be numbers",
             ) from None
+
+
+def _validate_parents(targets: pd.DataFrame) -> None:
+    """``parent``: a Government target for a ministry or province names the National Assembly's
+    target of the same year it serves; the National Assembly's targets have none."""
+    f = "targets.csv"
+    # the last column, so a row written without it (an older file, an appended line) has none
+    targets["parent"] = targets["parent"].fillna("") if "parent" in targets else ""
+    rows = targets.set_index("code")
+    for code, t in rows[rows["parent"] != ""].iterrows():
+        parent = t["parent"]
+        if parent not in rows.index:
+            raise _fail(
+                f, code, f"mục tiêu cấp trên '{parent}' không tồn tại", f"unknown parent '{parent}'"
+            )
+        up = rows.loc[parent]
+        if t["kind"] == "NA_GOV" or up["kind"] != "NA_GOV" or up["year"] != t["year"]:
+            raise _fail(
+                f,
+                code,
+                f"mục tiêu cấp trên '{parent}' phải là mục tiêu Quốc hội giao cùng năm",
+                f"parent '{parent}' must be a National Assembly target of the same year",
+            )
 
 
 def load_catalog(folder: str | Path | None = None) -> Catalog:
@@ -242,6 +266,8 @@ def _load_catalog_cached(folder_s: str, _stamp: tuple) -> Catalog:
     ]
     ind = _read_csv(folder, f, cols)
     _check_unique(ind, f)
+    # the decree or statistical standard defining it: an optional last column
+    ind["source"] = ind["source"].fillna("") if "source" in ind else ""
     for col, allowed in [
         ("frequency", FREQUENCIES),
         ("measure", MEASURES),

@@ -237,7 +237,7 @@ def main() -> int:
     res = asyncio.run(run(args, work, env))
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
-          f"store {store}; boundaries: {env.get('NRIS_BOUNDARIES', 'none (bubble layout)')}")  # fmt: skip
+          f"store {store}; boundaries: {env.get('NRIS_BOUNDARIES', 'the shipped data/geo map')}")  # fmt: skip
     pool, delay = res["pool"]
     print(
         f"warm = nris serve defaults: pool of {pool} per page, refill {delay:g} s after a request"

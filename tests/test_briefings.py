@@ -61,8 +61,9 @@ def test_every_province_matches_a_boundary(monkeypatch: pytest.MonkeyPatch) -> N
     feats = geo.province_features(provinces)
     assert feats is not None
     assert sorted(f["properties"]["area"] for f in feats) == sorted(provinces["code"])
+    assert geo.boundaries_path() == SHARED_TOPO
     monkeypatch.delenv("NRIS_BOUNDARIES")
-    assert geo.province_features(provinces) is None
+    assert geo.boundaries_path() == geo.default_boundaries()
 
 
 # -- serving options --------------------------------------------------------------------------------
@@ -145,18 +146,27 @@ def test_indicator_page_reacts_to_widgets_and_language(use_store: Path) -> None:
     assert any("spreadsheetml" in v for v in links)
 
 
-def test_provinces_page_map_falls_back_to_bubbles(
-    use_store: Path, monkeypatch: pytest.MonkeyPatch
+def test_provinces_page_draws_the_shipped_map_by_default(
+    use_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from workbench.briefings.provinces import Provinces
 
     monkeypatch.delenv("NRIS_BOUNDARIES", raising=False)
     page = Provinces(poll=0)
-    svgs = _svgs(page.body)
-    bubbles = [s for s in svgs if "nris-map-svg" in s]
-    assert bubbles and bubbles[0].count("<circle") == 34
+    maps = [s for s in _svgs(page.body) if "nris-map-svg" in s]
+    assert maps and maps[0].count('<path class="mark-shape nris-area"') == 34
+    assert "<circle" not in maps[0] and "Quần đảo Hoàng Sa" in maps[0]
     page.province.value = "79"
-    assert 'data-area="79" cx' in _svgs(page.body)[0] and "#ff6f00" in _svgs(page.body)[0]
+    assert 'data-area="79" d="M' in _svgs(page.body)[0] and "#ff6f00" in _svgs(page.body)[0]
+    page.lang_switch.value = "en"
+    assert "Truong Sa archipelago" in _svgs(page.body)[0]
+    # a boundaries file matching no province: the page falls back to bubbles
+    stray = tmp_path / "stray.geojson"
+    stray.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    monkeypatch.setenv("NRIS_BOUNDARIES", str(stray))
+    page = Provinces(poll=0)
+    bubbles = [s for s in _svgs(page.body) if "nris-map-svg" in s]
+    assert bubbles and bubbles[0].count("<circle") == 34 and "Hoàng Sa" not in bubbles[0]
 
 
 def _publish_copy(store: Path) -> str:

@@ -48,6 +48,46 @@ def test_catalog_covers_the_nine_domains(cat):
         assert code in set(cat.indicators["code"]), code
 
 
+def test_catalog_grows_toward_the_governments_set(cat):
+    ind = cat.indicators
+    assert len(ind) >= 150
+    for col in ("unit_vi", "unit_en", "time_agg", "area_agg", "agency", "source"):
+        assert (ind[col] != "").all(), col
+    # every source names a law, decree, resolution, decision or standard, or says it needs checking
+    named = ind["source"].str.contains(
+        r"Luật|Nghị định|Nghị quyết|Quyết định|Thông tư|QCVN|cần xác minh"
+    )
+    assert named.all(), ind.loc[~named, "code"].tolist()
+    stat = ind.set_index("code").loc["LABOUR_PRODUCTIVITY_GROWTH", "source"]
+    assert "94/2022/NĐ-CP" in stat and "62/2024/NĐ-CP" in stat
+    wmean = ind[ind["area_agg"] == "wmean"]
+    assert (wmean["weight"] != "").all()
+    profiles = pd.read_csv(paths.catalog_dir() / "demo_profiles.csv", dtype=str)
+    assert sorted(profiles["code"]) == sorted(ind["code"])
+
+
+def test_resolution_244_targets_have_their_indicators(cat):
+    t = cat.targets.set_index("code")
+    expected = {
+        "NA2026_MANUFACTURING_SHARE": ("MANUFACTURING_SHARE_GDP", ">=", 24.96, "about"),
+        "NA2026_LABOUR_PRODUCTIVITY": ("LABOUR_PRODUCTIVITY_GROWTH", ">=", 8.5, "about"),
+        "NA2026_AGRI_LABOUR": ("AGRI_LABOUR_SHARE", "<=", 25.3, "about"),
+        "NA2026_NEW_RURAL": ("NEW_RURAL_COMMUNES_SHARE", ">=", 15.0, ""),
+    }
+    for code, (indicator, comparison, value, wording) in expected.items():
+        row = t.loc[code]
+        assert (row["indicator"], row["comparison"], row["value"], row["wording"]) == (
+            indicator,
+            comparison,
+            value,
+            wording,
+        )
+        assert row["year"] == 2026 and row["source_doc"].startswith("Nghị quyết 244/2025/QH15")
+    # the other indicators the National Assembly's targets speak of exist too
+    for code in ("INVESTMENT_GDP_SHARE", "URBANISATION_RATE", "DIGITAL_ECONOMY_SHARE"):
+        assert code in set(cat.indicators["code"])
+
+
 def test_every_indicator_is_carried_by_a_regime(cat):
     assert (cat.indicators["regimes"] != "").all()
 
@@ -122,6 +162,16 @@ def _edit_csv(folder: Path, name: str, fn) -> None:
             "targets.csv",
             lambda d: d.assign(comparison=["=>"] + list(d["comparison"][1:])),
             "comparison = '=>'",
+        ),
+        (
+            "targets.csv",
+            lambda d: d.assign(parent=["NOPE"] + list(d["parent"][1:])),
+            "unknown parent 'NOPE'",
+        ),
+        (
+            "targets.csv",
+            lambda d: d.assign(parent=d["parent"].str.replace("NA2026_", "NA2025_")),
+            "must be a National Assembly target of the same year",
         ),
         (
             "agencies.csv",

@@ -55,7 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         f"(default {defaults.cull_idle})",
     )
     p.add_argument(
-        "--boundaries", help="province boundaries TopoJSON/GeoJSON (default $NRIS_BOUNDARIES)"
+        "--boundaries",
+        help="province boundaries TopoJSON/GeoJSON (default $NRIS_BOUNDARIES, else the shipped "
+        "data/geo/vn_provinces_34.geojson)",
     )
     p.set_defaults(func=cmd_serve)
 

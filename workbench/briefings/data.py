@@ -286,6 +286,24 @@ def target_outlook(year: int, area: str = "VN") -> tuple[pd.DataFrame, bool]:
     return cached(("outlook", year, area), compute)
 
 
+def target_chains(year: int) -> dict[str, pd.DataFrame]:
+    """For each National Assembly target of ``year`` with children: who is behind, and how much
+    each weighs on it (``workbench.target_chain.chain`` over the outlook of every target)."""
+
+    def compute() -> dict[str, pd.DataFrame]:
+        from workbench import target_chain
+        from workbench.outlook import target_outlook as outlook
+
+        tg = catalog().targets
+        parents = sorted(set(tg.loc[(tg["year"] == year) & (tg["parent"] != ""), "parent"]))
+        if not parents:
+            return {}
+        full = outlook(year)
+        return {code: target_chain.chain(full, code) for code in parents}
+
+    return cached(("chain", year), compute)
+
+
 def reporting_status(period: str | None = None) -> pd.DataFrame | None:
     """``analytics.reporting_status`` for the current period, or None while it is not available."""
     fn = getattr(analytics, "reporting_status", None)

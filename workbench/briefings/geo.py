@@ -1,9 +1,11 @@
-"""Province boundaries for the map: a configured TopoJSON/GeoJSON file, matched to area codes.
+"""Province boundaries for the map: a TopoJSON/GeoJSON file, matched to area codes.
 
-``$NRIS_BOUNDARIES`` names the file. Features are matched to our two-digit province codes by their
-name (any property that looks like a Vietnamese province name), so files from different sources work
-without a code table. With no file configured, the map falls back to a bubble layout from the
-province coordinates in ``areas.csv``.
+By default the repository's ``data/geo/vn_provinces_34.geojson`` (the 34 provinces dissolved from
+geoBoundaries' 63 by ``data/geo/build_provinces.py``); ``$NRIS_BOUNDARIES`` names another file.
+Features are matched to our two-digit province codes by an ``area`` property holding such a code, else
+by their name (any property that looks like a Vietnamese province name), so files from different
+sources work without a code table. With no usable file, the map falls back to a bubble layout from
+the province coordinates in ``areas.csv``.
 """
 
 from __future__ import annotations
@@ -17,15 +19,33 @@ from typing import Any
 
 import pandas as pd
 
+from analytics import paths
 from analytics.errors import NrisError
 
+# Where the map names the two archipelagos (lon, lat of the label; both in the shipped file, at true
+# positions: Hoàng Sa with Đà Nẵng, Trường Sa with Khánh Hòa), in each language.
+ARCHIPELAGOS = (
+    (112.0, 16.85, {"vi": "Quần đảo Hoàng Sa", "en": "Hoang Sa archipelago"}),
+    (114.9, 10.45, {"vi": "Quần đảo Trường Sa", "en": "Truong Sa archipelago"}),
+)
 MAX_POINTS = 9000  # after simplification: small enough for a quick page, detailed enough to read
 
 
+def default_boundaries() -> Path:
+    """The boundaries shipped with the repository (34 provinces, from geoBoundaries)."""
+    return paths.root() / "data" / "geo" / "vn_provinces_34.geojson"
+
+
 def boundaries_path() -> Path | None:
-    """The configured boundaries file (``$NRIS_BOUNDARIES``) or None."""
+    """``$NRIS_BOUNDARIES`` when set, else the shipped file; None when neither exists."""
     env = os.environ.get("NRIS_BOUNDARIES", "").strip()
-    return Path(env).expanduser() if env else None
+    path = Path(env).expanduser() if env else default_boundaries()
+    return path if path.exists() else None
+
+
+def places(lang: str = "vi") -> list[tuple[float, float, str]]:
+    """Labels the map writes beside shapes too small to read: the two archipelagos."""
+    return [(lon, lat, names[lang]) for lon, lat, names in ARCHIPELAGOS]
 
 
 def normalize_name(name: str) -> str:
@@ -117,6 +137,8 @@ def topo_to_features(topo: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _match(props: dict[str, Any], by_name: dict[str, str]) -> str | None:
+    if str(props.get("area", "")) in by_name.values():
+        return str(props["area"])
     for value in props.values():
         if isinstance(value, str) and normalize_name(value) in by_name:
             return by_name[normalize_name(value)]
@@ -143,13 +165,13 @@ def _features(path: str, mtime: float, names: tuple[tuple[str, str], ...]) -> tu
 
 
 def province_features(provinces: pd.DataFrame) -> list[dict[str, Any]] | None:
-    """Boundary features with ``properties.area`` = province code, or None when none is configured.
+    """Boundary features with ``properties.area`` = province code, or None when there is no file.
 
     ``provinces`` needs columns ``code``, ``name_vi`` and ``name_en``. Features whose name matches no
     province are dropped; a file that matches none at all is treated as not configured.
     """
     path = boundaries_path()
-    if path is None or not path.exists():
+    if path is None:
         return None
     names = tuple(
         (str(r.code), str(n)) for r in provinces.itertuples() for n in (r.name_vi, r.name_en)

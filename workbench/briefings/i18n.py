@@ -35,6 +35,36 @@ LABELS: dict[str, tuple[str, str]] = {
         "Chưa có dự báo khả năng đạt mục tiêu; hiển thị số thực hiện đến nay",
         "Target outlook not available yet; showing the actual to date",
     ),
+    "chain_head": (
+        "các tỉnh chậm so với chỉ tiêu Chính phủ giao",
+        "provinces behind the targets the Government set them",
+    ),
+    "chain_implied": (
+        "Nếu các tỉnh đạt đúng chỉ tiêu được giao, cả nước đạt {implied}; theo dự báo của các tỉnh: "
+        "{projected} (mục tiêu Quốc hội giao: {target}). {behind}/{children} tỉnh dự báo không đạt, "
+        "kéo kết quả cả nước xuống {shortfall}.",
+        "If the provinces met exactly the targets they were set, the nation would reach {implied}; "
+        "by the provinces' projections: {projected} (National Assembly target: {target}). "
+        "{behind} of {children} provinces are projected to fall short, pulling the national "
+        "outcome down by {shortfall}.",
+    ),
+    "chain_none_behind": (
+        "Không tỉnh nào dự báo chậm so với chỉ tiêu được giao.",
+        "No province is projected to fall short of its target.",
+    ),
+    "chain_demo": (
+        "Chỉ tiêu giao cho các tỉnh là số minh họa.",
+        "The provinces' targets are illustrative figures.",
+    ),
+    "chain_top": (
+        "{n} tỉnh có tác động lớn nhất:",
+        "The {n} with the largest effect:",
+    ),
+    "gap": ("Chênh lệch", "Gap"),
+    "weight": ("Tỷ trọng", "Weight"),
+    "weighs_national": ("Tác động lên cả nước", "Effect on the nation"),
+    "share_shortfall": ("Phần trong mức hụt", "Share of the shortfall"),
+    "points": ("điểm %", "pct points"),
     "domain": ("Lĩnh vực", "Domain"),
     "indicator_w": ("Chỉ tiêu", "Indicator"),
     "area": ("Địa bàn", "Area"),

@@ -126,7 +126,80 @@ def targets_panel(year: int, area: str, lang: str) -> list[widgets.Widget]:
         chart_df["status_label"] = [t(s, lang) for s in chart_df["status"]]
         labels = {s: t(s, lang) for s in charts.STATUS_COLORS} | {"status": t("status", lang)}
         out.append(widgets.HTML(svg_html(charts.target_bullets(chart_df, labels, lang))))
+    if area == "VN" and has_outlook:
+        chains = data.target_chains(year)
+        for _, r in df.iterrows():
+            links = chains.get(str(r["code"]))
+            if links is not None and not links.empty:
+                out.append(widgets.HTML(chain_panel(r, links, lang)))
     return out
+
+
+def chain_panel(parent: pd.Series, links: pd.DataFrame, lang: str, top: int = 10) -> str:
+    """Who is behind on a national target, and by how much each weighs on the national outcome."""
+    from workbench import target_chain
+
+    code = str(parent["indicator"])
+    meta = catalog().indicator(code)
+    dec = int(meta["decimals"])
+    unit = str(meta["unit_vi" if lang == "vi" else "unit_en"])
+    kid = catalog().indicator(str(links["indicator"].iloc[0]))
+    additive = kid["area_agg"] == "sum"
+    unit_pts = t("points", lang) if unit == "%" else unit
+
+    def level(v: float) -> str:
+        return f"{fmt.number(v, dec, lang)}{'%' if unit == '%' else ' ' + unit}"
+
+    s = target_chain.summary(links)
+    head = f"{data.name(code, lang)}: {t('chain_head', lang)}"
+    parts = [f"<h4>{html.escape(head)}</h4>"]
+    text = t("chain_implied", lang).format(
+        implied=level(s["implied"]),
+        projected=level(s["projected"]) if np.isfinite(s["projected"]) else "–",
+        target=_target_text(parent, lang),
+        behind=s["behind"],
+        children=s["children"],
+        shortfall=f"{fmt.number(-s['shortfall'], dec, lang)} {unit_pts}",
+    )
+    if additive:  # a sum: the provinces' totals, not the national level
+        text = text.split(". ", 1)[-1]
+    parts.append(f'<div class="nris-chain-summary">{html.escape(text)}</div>')
+    behind = links[links["behind"]].head(top)
+    if behind.empty:
+        parts.append(f'<div class="nris-note">{t("chain_none_behind", lang)}</div>')
+    else:
+        names = catalog().areas.set_index("code")["name_vi" if lang == "vi" else "name_en"]
+        table = pd.DataFrame(
+            {
+                t("province", lang): [names.get(a, a) for a in behind["area"]],
+                t("target", lang): [
+                    f"{CMP.get(c, c)} {fmt.number(v, dec, lang)}"
+                    for c, v in zip(behind["comparison"], behind["target"], strict=True)
+                ],
+                t("projection", lang): [fmt.number(v, dec, lang) for v in behind["projected"]],
+                t("gap", lang): [fmt.number(v, dec, lang) for v in behind["gap"]],
+                t("weight", lang): [fmt.percent(100 * w, 1, lang) for w in behind["weight"]],
+                t("weighs_national", lang): [
+                    f"{fmt.number(v, 2, lang)} {unit_pts}" for v in behind["weighted_gap"]
+                ],
+                t("share_shortfall", lang): [
+                    fmt.percent(100 * v, 0, lang) for v in behind["share_of_shortfall"]
+                ],
+            }
+        )
+        if additive:
+            table = table.drop(columns=[t("weight", lang)])
+        if s["behind"] > len(behind):
+            parts.append(
+                f'<div class="nris-note">{t("chain_top", lang).format(n=len(behind))}</div>'
+            )
+        numeric = tuple(
+            c for c in table.columns if c not in (t("province", lang), t("target", lang))
+        )
+        parts.append(table_html(table, numeric=numeric))
+    if links["demo"].any():
+        parts.append(f'<div class="nris-note nris-demo-note">{t("chain_demo", lang)}</div>')
+    return f'<div class="nris-chain" data-target="{html.escape(str(parent["code"]))}">{"".join(parts)}</div>'
 
 
 class Overview(Briefing):

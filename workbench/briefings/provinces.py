@@ -118,6 +118,7 @@ class Provinces(Briefing):
             selected=chosen,
             lang=lang,
             missing_label=t("no_report", lang),
+            places=geo.places(lang),
         )
         ranked = have.assign(name=vals.loc[have.index, "name"], label=vals.loc[have.index, "label"])
         ranked = ranked.sort_values("value", ascending=not good_up).reset_index(drop=True)

@@ -63,13 +63,15 @@ def province_map(
     width: int = 380,
     lang: str = "vi",
     missing_label: str = "",
+    places: list[tuple[float, float, str]] | None = None,
 ) -> str:
     """SVG of the provinces coloured by ``value`` (columns area, name, value, lat, lon, label).
 
     With boundary ``features`` (``properties.area``) a choropleth in a Mercator projection, otherwise
     bubbles at the province coordinates. Drawn directly, without vega: the shapes do not change
     between redraws, only their colours, so a redraw costs milliseconds; each shape carries a
-    ``<title>`` tooltip (name and value) and the selected province is outlined.
+    ``<title>`` tooltip (name and value) and the selected province is outlined. ``places`` are
+    (lon, lat, text) labels written on the choropleth (e.g. the archipelagos, too small to see).
     """
     palette = SCHEMES.get(scheme, SCHEMES["greens"])
     vals = values.set_index("area")
@@ -124,6 +126,13 @@ def province_map(
                 f'<text x="{cx}" y="{float(cy) - 14:.1f}" font-size="9" text-anchor="middle" '
                 f'fill="#37474f">{html.escape(str(r.get("short", "")))}</text>'
             )
+    for lon, lat, label in (places or []) if features else []:
+        px, py = (float(v) for v in xy((lon, _merc(lat))).split(","))
+        anchor = "end" if px > width * 0.75 else "middle"
+        body.append(
+            f'<text class="nris-place" x="{px:.1f}" y="{py:.1f}" font-size="9" font-style="italic" '
+            f'text-anchor="{anchor}" fill="#607d8b">{html.escape(label)}</text>'
+        )
     step = (width - 40) / len(palette)
     legend_y = height + 18
     keys = "".join(
