@@ -130,6 +130,7 @@ def writer(publish: bool = True, timeout: float = 600.0) -> Iterator[duckdb.Duck
         con = duckdb.connect(str(db_path()))
         try:
             con.execute(SCHEMA)
+            behind = _behind(con) if publish else None  # left behind by a writer killed earlier
             con.execute("BEGIN TRANSACTION")
             before = _row(con, "SELECT count(*) FROM observations")[0]
             subs_before = _row(con, "SELECT count(*) FROM submissions")[0]
@@ -140,13 +141,88 @@ def writer(publish: bool = True, timeout: float = 600.0) -> Iterator[duckdb.Duck
                 raise
             after = _row(con, "SELECT count(*) FROM observations")[0]
             subs_after = _row(con, "SELECT count(*) FROM submissions")[0]
+            changed = after != before or subs_after != subs_before
+            if changed:  # from the commit until the publish, the store is ahead of the snapshot
+                _mark_unpublished()
             con.execute("COMMIT")
-            if publish and (after != before or not pointer_path().exists()):
+            if publish and (after != before or behind == "observations"):
                 publish_snapshot(con)
-            elif publish and subs_after != subs_before:
+            elif publish and (subs_after != subs_before or behind == "submissions"):
                 publish_submissions(con)  # e.g. a rejected attempt: observations file unchanged
+            if publish:
+                unpublished_path().unlink(missing_ok=True)
         finally:
             con.close()
+
+
+def unpublished_path() -> Path:
+    """Marker present from a writer's commit until its snapshot is published."""
+    return paths.store_dir() / "unpublished"
+
+
+def _mark_unpublished() -> None:
+    with open(unpublished_path(), "w", encoding="utf-8") as fh:
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _behind(con: duckdb.DuckDBPyConnection) -> str | None:
+    """What the published snapshot lacks of the store: 'observations', 'submissions' or None.
+
+    The manifest records the store's high-water marks when it was written (observation rows, last
+    submission id, the catalog's authority table), so comparing them is two small aggregates.
+    """
+    if not pointer_path().exists():
+        has_any = _row(con, "SELECT count(*) FROM submissions")[0] > 0
+        return "observations" if has_any else None
+    manifest = json.loads(pointer_path().read_text(encoding="utf-8"))
+    n_obs, last_sub = _row(
+        con, "SELECT (SELECT count(*) FROM observations), max(submission_id) FROM submissions"
+    )
+    if manifest.get("obs_rows", manifest.get("rows")) != n_obs:
+        return "observations"
+    if manifest.get("authority") != _authority_key():
+        return "observations"  # the catalog names other authoritative sources: recompute latest
+    if manifest.get("last_submission") != (int(last_sub) if last_sub is not None else None):
+        return "submissions"
+    return None
+
+
+def catch_up(wait: bool = True) -> str | None:
+    """Publish whatever the store holds that the snapshot lacks; returns what was republished.
+
+    Called by ``nris serve`` and ``nris scheduler start`` at start, and by every ``nris`` command when
+    a writer was stopped between its commit and its publish (the ``unpublished`` marker is left).
+    ``wait=False`` gives up at once when another writer holds the store (it will publish itself).
+    """
+    if not db_path().exists():
+        return None
+    try:
+        with _file_lock(paths.store_dir() / "write.lock", 600.0 if wait else 0.0):
+            con = duckdb.connect(str(db_path()))
+            try:
+                con.execute(SCHEMA)
+                behind = _behind(con)
+                if behind == "observations":
+                    publish_snapshot(con)
+                elif behind == "submissions":
+                    publish_submissions(con)
+                unpublished_path().unlink(missing_ok=True)
+                return behind
+            finally:
+                con.close()
+    except StoreError:
+        if wait:
+            raise
+        return None
+
+
+def catch_up_if_marked() -> str | None:
+    """``catch_up`` only when a writer left the ``unpublished`` marker (cheap: one stat)."""
+    if not unpublished_path().exists():
+        return None
+    return catch_up(wait=False)
 
 
 def next_submission_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -200,17 +276,26 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection) -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     final = out_dir / f"snapshot-{stamp}-{os.getpid()}.parquet"
     tmp = final.with_suffix(".parquet.tmp")
-    con.execute(
-        f"""
-        COPY (
-            SELECT {", ".join(OBS_COLUMNS)},
-                   row_number() OVER (PARTITION BY indicator, area, period, freq
-                                      ORDER BY vintage DESC, submission_id DESC) = 1 AS is_latest
-            FROM observations
-            ORDER BY indicator, area, period, vintage
-        ) TO '{tmp}' (FORMAT PARQUET, COMPRESSION zstd, ROW_GROUP_SIZE 65536)
-        """
-    )
+    con.register("_authority", _authority_table())
+    try:
+        con.execute(
+            f"""
+            COPY (
+                WITH o AS (
+                    SELECT o.*, (a.agency IS NULL OR a.agency = o.agency) AS authoritative
+                    FROM observations o LEFT JOIN _authority a USING (indicator, area)
+                )
+                SELECT {", ".join(OBS_COLUMNS)}, authoritative,
+                       authoritative AND row_number() OVER (
+                           PARTITION BY indicator, area, period, freq, authoritative
+                           ORDER BY vintage DESC, submission_id DESC) = 1 AS is_latest
+                FROM o
+                ORDER BY indicator, area, period, vintage
+            ) TO '{tmp}' (FORMAT PARQUET, COMPRESSION zstd, ROW_GROUP_SIZE 65536)
+            """
+        )
+    finally:
+        con.unregister("_authority")
     stats = _row(
         con, """SELECT count(*), count(DISTINCT submission_id), max(vintage) FROM observations"""
     )
@@ -225,10 +310,33 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection) -> Path:
         "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "demo": bool(demo),
         "submissions_file": subs_file.name,
+        "obs_rows": int(stats[0]),
+        "last_submission": _last_submission(con),
+        "authority": _authority_key(),
     }
     _write_manifest(manifest)
     _remove_old_snapshots(keep={final, subs_file})
     return final
+
+
+def _last_submission(con: duckdb.DuckDBPyConnection) -> int | None:
+    last = _row(con, "SELECT max(submission_id) FROM submissions")[0]
+    return int(last) if last is not None else None
+
+
+def _authority_table() -> pd.DataFrame:
+    """(indicator, area, agency): whose figures make the consolidated (latest) view."""
+    from analytics.catalog import catalog
+
+    return catalog().authority[["indicator", "area", "agency"]]
+
+
+def _authority_key() -> str:
+    """A short digest of the authority table, so a catalog change is seen as a snapshot behind."""
+    import hashlib
+
+    text = _authority_table().to_csv(index=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _write_submissions(con: duckdb.DuckDBPyConnection, stamp: str) -> Path:
@@ -264,6 +372,7 @@ def publish_submissions(con: duckdb.DuckDBPyConnection) -> Path:
     subs_file = _write_submissions(con, stamp)
     manifest["submissions_file"] = subs_file.name
     manifest["published_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    manifest["last_submission"] = _last_submission(con)
     _write_manifest(manifest)
     _remove_old_snapshots(keep={snapshots_dir() / manifest["file"], subs_file})
     return subs_file

@@ -104,7 +104,7 @@ CASES: list[tuple[str, Callable[[Grid], None] | None, str, str | None, str]] = [
     ("code_missing", _set_col("CPI", 1, None), "csv", None, "no_code"),
     ("uncomputed_formula", _set_value("CPI", "=1+1"), "xlsx", None, "formula_no_value"),
     ("empty_file", None, "empty", None, "unreadable"),
-    ("wrong_type", None, "txt", None, "unreadable"),
+    ("wrong_type", None, "pdf", None, "unreadable"),
     ("corrupt_xlsx", None, "corrupt", None, "unreadable"),
 ]
 
@@ -113,9 +113,9 @@ def _make(tmp: Path, name: str, edit: Callable[[Grid], None] | None, kind: str) 
     if kind == "empty":
         (tmp / f"{name}.csv").write_bytes(b"")
         return tmp / f"{name}.csv"
-    if kind == "txt":
-        (tmp / f"{name}.txt").write_text("CPI 101,2\n", encoding="utf-8")
-        return tmp / f"{name}.txt"
+    if kind == "pdf":
+        (tmp / f"{name}.pdf").write_bytes(b"%PDF-1.4 CPI 101,2\n")
+        return tmp / f"{name}.pdf"
     if kind == "corrupt":
         (tmp / f"{name}.xlsx").write_bytes(b"PK\x03\x04 not really a workbook" * 10)
         return tmp / f"{name}.xlsx"
@@ -163,7 +163,7 @@ def test_every_malformed_file_is_refused_and_leaves_the_snapshot_untouched(
 
 def _make_name(case: tuple) -> str:
     name, _, kind = case[0], case[1], case[2]
-    ext = {"empty": "csv", "txt": "txt", "corrupt": "xlsx"}.get(kind, kind)
+    ext = {"empty": "csv", "pdf": "pdf", "corrupt": "xlsx"}.get(kind, kind)
     return f"{name}.{ext}"
 
 
