@@ -252,7 +252,7 @@ def submit(
         result.submission_id = sid
         obs = checked.obs
         if result.status == "accepted":
-            obs = _with_status(con, obs, checked.status)
+            obs = _with_status(con, obs, checked.status, checked.agency)
             result.n_rows = len(obs)
             result.n_revised = int((obs["status"] == "revised").sum())
         store.record_submission(
@@ -319,15 +319,18 @@ def _audit(
     )
 
 
-def _with_status(con: Any, obs: pd.DataFrame, default: str) -> pd.DataFrame:
-    """Mark rows 'revised' where an accepted value already exists for the key, else ``default``."""
+def _with_status(con: Any, obs: pd.DataFrame, default: str, agency: str | None) -> pd.DataFrame:
+    """Mark rows 'revised' where the same agency already sent a value for the key, else ``default``
+    (another source's figure for the key is that source's series, not a version of this one)."""
     keys = obs[["indicator", "area", "period", "freq"]]
     con.register("_new_keys", keys)
     try:
         existing = con.execute(
             """SELECT DISTINCT o.indicator, o.area, o.period, o.freq FROM observations o
                JOIN _new_keys k ON o.indicator = k.indicator AND o.area = k.area
-                AND o.period = k.period AND o.freq = k.freq"""
+                AND o.period = k.period AND o.freq = k.freq
+               WHERE o.agency = ?""",
+            [agency],
         ).df()
     finally:
         con.unregister("_new_keys")

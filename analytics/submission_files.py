@@ -166,8 +166,9 @@ def read_file(path: str | Path, limits: Limits | None = None) -> bytes:
 
 def _size(n: float) -> tuple[str, str]:
     """A byte count in MB, Vietnamese and English style."""
-    en = f"{n / MB:,.1f} MB"
-    return en.replace(",", " ").replace(".", ",").replace(" ", "."), en
+    en = f"{n / MB:,.1f}"
+    vi = en.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"{vi} MB", f"{en} MB"
 
 
 def _too_big(what_vi: str, what_en: str, n: float, cap: float, key: str) -> SubmissionFileError:

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+import hostile_files
 import openpyxl
 import pytest
 from test_ingest_helpers import (
@@ -106,6 +107,11 @@ CASES: list[tuple[str, Callable[[Grid], None] | None, str, str | None, str]] = [
     ("empty_file", None, "empty", None, "unreadable"),
     ("wrong_type", None, "pdf", None, "unreadable"),
     ("corrupt_xlsx", None, "corrupt", None, "unreadable"),
+    # hostile files (tests/hostile_files.py; the big ones are in test_ingest_hostile.py)
+    ("field_over_csv_limit", None, "long_field", None, "unreadable"),
+    ("zip_bomb_ratio", None, "small_bomb", None, "unreadable"),
+    ("fifo", None, "fifo", None, "unreadable"),
+    ("symlink_out", None, "symlink", None, "unreadable"),
 ]
 
 
@@ -119,6 +125,16 @@ def _make(tmp: Path, name: str, edit: Callable[[Grid], None] | None, kind: str) 
     if kind == "corrupt":
         (tmp / f"{name}.xlsx").write_bytes(b"PK\x03\x04 not really a workbook" * 10)
         return tmp / f"{name}.xlsx"
+    if kind == "long_field":  # past the csv module's 131,072 characters: a crash before
+        return write_csv(tmp / f"{name}.csv", hostile_files.with_long_field(form_grid(), 140_000))
+    if kind == "small_bomb":  # 2 MB of sheet XML packed ~1,000 times: refused before parsing
+        return hostile_files.zip_bomb(tmp / f"{name}.xlsx", unpacked=2 * 1024**2)
+    if kind == "fifo":
+        return hostile_files.fifo(tmp / f"{name}.csv")
+    if kind == "symlink":  # a valid form outside, reached through a link: never read
+        outside = write_csv(tmp / "outside" / "valid.csv", form_grid())
+        (tmp / f"{name}.csv").symlink_to(outside)
+        return tmp / f"{name}.csv"
     grid = form_grid()
     if edit is not None:
         edit(grid)
@@ -139,7 +155,7 @@ def test_every_malformed_file_is_refused_and_leaves_the_snapshot_untouched(
     digest = hashlib.sha256(Path(info["path"]).read_bytes()).hexdigest()
     n_obs = store.read_query("SELECT count(*) AS n FROM observations")["n"].iloc[0]
     files = tmp_path / "files"
-    files.mkdir()
+    (files / "outside").mkdir(parents=True)
     wrong = []
     for name, edit, kind, agency, expected in CASES:
         path = _make(files, name, edit, kind)
@@ -163,7 +179,15 @@ def test_every_malformed_file_is_refused_and_leaves_the_snapshot_untouched(
 
 def _make_name(case: tuple) -> str:
     name, _, kind = case[0], case[1], case[2]
-    ext = {"empty": "csv", "pdf": "pdf", "corrupt": "xlsx"}.get(kind, kind)
+    ext = {
+        "empty": "csv",
+        "pdf": "pdf",
+        "corrupt": "xlsx",
+        "long_field": "csv",
+        "small_bomb": "xlsx",
+        "fifo": "csv",
+        "symlink": "csv",
+    }.get(kind, kind)
     return f"{name}.{ext}"
 
 
