@@ -83,3 +83,23 @@ def fifo(path: Path) -> Path:
     """A named pipe called like a report: opening it for reading would block a naive reader."""
     os.mkfifo(path)
     return path
+
+
+def entity_bomb(path: Path, grid: list[list]) -> Path:
+    """A workbook whose sheet XML declares nested entities ("billion laughs", ~3 GB expanded)."""
+    write_xlsx(path, grid)
+    lol = "".join(
+        f'<!ENTITY l{i} "{"".join(f"&l{i - 1};" for _ in range(10))}">' for i in range(1, 10)
+    )
+    doctype = f'<!DOCTYPE worksheet [<!ENTITY l0 "lol">{lol}]>'.encode()
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                decl = data[: data.index(b"?>") + 2] if data.startswith(b"<?xml") else b""
+                body = data[len(decl) :].replace(b"<v>", b"<v>&l9;", 1)
+                data = decl + doctype + body
+            dst.writestr(info, data)
+    os.replace(tmp, path)
+    return path

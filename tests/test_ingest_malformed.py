@@ -110,6 +110,7 @@ CASES: list[tuple[str, Callable[[Grid], None] | None, str, str | None, str]] = [
     # hostile files (tests/hostile_files.py; the big ones are in test_ingest_hostile.py)
     ("field_over_csv_limit", None, "long_field", None, "unreadable"),
     ("zip_bomb_ratio", None, "small_bomb", None, "unreadable"),
+    ("xml_entity_bomb", None, "entity_bomb", None, "unreadable"),
     ("fifo", None, "fifo", None, "unreadable"),
     ("symlink_out", None, "symlink", None, "unreadable"),
 ]
@@ -129,6 +130,8 @@ def _make(tmp: Path, name: str, edit: Callable[[Grid], None] | None, kind: str) 
         return write_csv(tmp / f"{name}.csv", hostile_files.with_long_field(form_grid(), 140_000))
     if kind == "small_bomb":  # 2 MB of sheet XML packed ~1,000 times: refused before parsing
         return hostile_files.zip_bomb(tmp / f"{name}.xlsx", unpacked=2 * 1024**2)
+    if kind == "entity_bomb":
+        return hostile_files.entity_bomb(tmp / f"{name}.xlsx", form_grid())
     if kind == "fifo":
         return hostile_files.fifo(tmp / f"{name}.csv")
     if kind == "symlink":  # a valid form outside, reached through a link: never read
@@ -185,6 +188,7 @@ def _make_name(case: tuple) -> str:
         "corrupt": "xlsx",
         "long_field": "csv",
         "small_bomb": "xlsx",
+        "entity_bomb": "xlsx",
         "fifo": "csv",
         "symlink": "csv",
     }.get(kind, kind)
