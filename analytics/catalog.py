@@ -135,12 +135,12 @@ def _to_int(df: pd.DataFrame, col: str, file: str) -> None:
 
 
 def _areas_of(
-    token: object, agency: str, agencies: pd.DataFrame, areas: pd.DataFrame, regime: str
+    token: object, agency: str, area_of: dict[str, str], areas: pd.DataFrame, regime: str
 ) -> list[str]:
     """The areas one ``coverage`` entry names: ``own``, ``provinces``, ``regions`` or a code."""
     text = str(token).strip()
     if text == "own":
-        return [str(agencies.set_index("code").loc[agency, "area"])]
+        return [area_of[agency]]
     if text in ("provinces", "regions"):
         return areas.loc[areas["level"] == text[:-1], "code"].tolist()
     code = f"{int(text):02d}" if text.isdigit() else text.upper()
@@ -164,6 +164,7 @@ def _coverage(
     the ``area`` of agencies.csv: a province its province, a ministry the nation.
     """
     by_regime = {str(i.get("code")): i.get("coverage") or {} for i in items}
+    area_of = dict(zip(agencies["code"], agencies["area"], strict=True))
     rows = []
     for regime, agency in subs.itertuples(index=False):
         spec = by_regime.get(regime, {})
@@ -176,7 +177,7 @@ def _coverage(
             )
         tokens = spec.get(agency, ["own"])
         for token in tokens if isinstance(tokens, list) else [tokens]:
-            for area in _areas_of(token, agency, agencies, areas, regime):
+            for area in _areas_of(token, agency, area_of, areas, regime):
                 rows.append((regime, agency, area))
     unknown = set(map(str, (k for i in by_regime.values() for k in i))) - set(subs["agency"])
     if unknown:
@@ -205,26 +206,27 @@ def _authority(
     regimes.yml order. ``authority.csv`` overrides the rule and says whether figures from any other
     source are kept as that source's own series (``keep``, the default) or refused (``refuse``).
     """
-    reach = links.merge(coverage, on="regime")  # regime, indicator, agency, area
     owner = dict(zip(ind["code"], ind["agency"], strict=True))
     own_agency = {
         a: c
         for c, a, k in agencies[["code", "area", "kind"]].itertuples(index=False)
         if k == "province"
     }
+    covered: dict[str, list[tuple[str, str]]] = {}  # regime -> (agency, area), in catalog order
+    for regime, agency, area in coverage.itertuples(index=False):
+        covered.setdefault(regime, []).append((agency, area))
+    reach: dict[tuple[str, str], dict[str, str]] = {}  # (indicator, area) -> agency -> 1st regime
+    for regime, code in links.itertuples(index=False):
+        for agency, area in covered.get(regime, []):
+            reach.setdefault((code, area), {}).setdefault(agency, regime)
     overrides = _authority_overrides(folder, ind, agencies, areas)
     rows = []
-    for (code, area), g in reach.groupby(["indicator", "area"], sort=False):
-        candidates = list(dict.fromkeys(g["agency"]))
-        preferred = own_agency.get(str(area)) if area in own_agency else owner[code]
-        agency = preferred if preferred in candidates else candidates[0]
-        others = "keep"
-        override = overrides.get((str(code), str(area)))
-        if override is not None:
-            agency = override[0] or agency
-            others = override[1]
-        regime = g.loc[g["agency"] == agency, "regime"]
-        rows.append((code, area, agency, regime.iloc[0] if len(regime) else "", others))
+    for (code, area), candidates in reach.items():
+        preferred = own_agency.get(area, owner[code])
+        agency = preferred if preferred in candidates else next(iter(candidates))
+        agency, others = overrides.get((code, area), (agency, "keep"))
+        agency = agency or (preferred if preferred in candidates else next(iter(candidates)))
+        rows.append((code, area, agency, candidates.get(agency, ""), others))
     return pd.DataFrame(rows, columns=["indicator", "area", "agency", "regime", "others"])
 
 

@@ -106,13 +106,7 @@ def load(
         pred = pred & (pl.col("period") >= pd.Timestamp(start).date())
     if end is not None:
         pred = pred & (pl.col("period") <= pd.Timestamp(end).date())
-    if source is not None:
-        known = set(catalog().agencies["code"])
-        if source.strip().upper() not in known:
-            raise unknown_code("cơ quan", "agency", source, known)
-        pred = pred & (pl.col("agency") == source.strip().upper())
-    else:
-        pred = pred & pl.col("authoritative")
+    pred = pred & _source(source)
     if as_of is None and source is None:
         df = _read_snapshot(pred & pl.col("is_latest"))
     else:
@@ -126,11 +120,27 @@ def load(
     return df.to_pandas() if frame == "pandas" else df
 
 
-def vintages(indicator: str, area: str = "VN", period: str | dt.date | None = None) -> pl.DataFrame:
-    """Every stored vintage of one indicator and area (optionally one period), oldest first."""
+def _source(source: str | None) -> pl.Expr:
+    """Rows of one agency's own series, or (None) the authoritative rows the catalog names."""
+    if source is None:
+        return pl.col("authoritative")
+    known = set(catalog().agencies["code"])
+    if source.strip().upper() not in known:
+        raise unknown_code("cơ quan", "agency", source, known)
+    return pl.col("agency") == source.strip().upper()
+
+
+def vintages(
+    indicator: str,
+    area: str = "VN",
+    period: str | dt.date | None = None,
+    source: str | None = None,
+) -> pl.DataFrame:
+    """Every stored vintage of one indicator and area (optionally one period), oldest first: of the
+    consolidated series, or of one agency's own with ``source``."""
     code = resolve_indicators(indicator)[0]
     area_code = resolve_areas(area)[0]
-    pred = (pl.col("indicator") == code) & (pl.col("area") == area_code)
+    pred = (pl.col("indicator") == code) & (pl.col("area") == area_code) & _source(source)
     if period is not None:
         pred = pred & (pl.col("period") == pd.Timestamp(period).date())
     return _read_snapshot(pred).select(COLUMNS).sort(KEY + ["vintage"])
