@@ -20,7 +20,7 @@ import pytest
 from test_ingest_helpers import copy_store, data_rows, form_grid, write_csv, write_xlsx
 
 import analytics
-from analytics import store
+from analytics import ingest, store
 
 # Runs the CLI as a child and reports the child's peak RSS: RUSAGE_CHILDREN of this wrapper
 # covers that one child only, whatever the test process ran before.
@@ -173,6 +173,9 @@ def test_limits_are_configurable_and_errors_capped(env: dict[str, str], tmp_path
     assert len(problems) == 50
     last = p.stdout.rstrip().splitlines()[-1]
     assert last == "... và 1951 vấn đề khác | and 1951 more problems"  # 2,000 + the late warning
+    checked, _ = ingest.check(tmp_path / "many.csv")  # past the listed problems, no fuzzy search
+    assert "nearest valid codes" in checked.errors[0].en
+    assert checked.errors[1999].en == "unknown indicator 'NO_SUCH_1999'"
     bad = nris({**env, "NRIS_LIMITS": "rows=lots"}, "submit", str(tmp_path / "many.csv"))
     assert bad.returncode == 2 and "NRIS_LIMITS: bad entry 'rows=lots'" in bad.stderr
 
