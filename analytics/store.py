@@ -189,17 +189,18 @@ def _behind(con: duckdb.DuckDBPyConnection) -> str | None:
     return None
 
 
-def catch_up(wait: bool = True) -> str | None:
+def catch_up(timeout: float = 30.0) -> str | None:
     """Publish whatever the store holds that the snapshot lacks; returns what was republished.
 
     Called by ``nris serve`` and ``nris scheduler start`` at start, and by every ``nris`` command when
     a writer was stopped between its commit and its publish (the ``unpublished`` marker is left).
-    ``wait=False`` gives up at once when another writer holds the store (it will publish itself).
+    When another process holds the store for longer than ``timeout`` seconds nothing is done: a
+    writer checks the same high-water marks under the lock and publishes what is behind itself.
     """
     if not db_path().exists():
         return None
     try:
-        with _file_lock(paths.store_dir() / "write.lock", 600.0 if wait else 0.0):
+        with _file_lock(paths.store_dir() / "write.lock", timeout):
             con = duckdb.connect(str(db_path()))
             try:
                 con.execute(SCHEMA)
@@ -213,16 +214,22 @@ def catch_up(wait: bool = True) -> str | None:
             finally:
                 con.close()
     except StoreError:
-        if wait:
-            raise
-        return None
+        return None  # held by a writer, which publishes on its own
+    except duckdb.Error as exc:
+        raise StoreError(
+            f"không cập nhật được bản công bố từ {db_path()} ({type(exc).__name__})",
+            f"cannot bring the snapshot up to date from {db_path()} ({type(exc).__name__})",
+        ) from None
 
 
 def catch_up_if_marked() -> str | None:
     """``catch_up`` only when a writer left the ``unpublished`` marker (cheap: one stat)."""
     if not unpublished_path().exists():
         return None
-    return catch_up(wait=False)
+    try:
+        return catch_up(timeout=0.0)
+    except StoreError:  # the command asked for something else: the next one or a writer catches up
+        return None
 
 
 def next_submission_id(con: duckdb.DuckDBPyConnection) -> int:
