@@ -448,6 +448,7 @@ def ingest_folder(
     files: Iterable[Path] | None = None,
     allowed: Collection[str] | None = None,
     limits: Limits | None = None,
+    source: str = "file",
 ) -> list[SubmissionResult]:
     """Submit every file in ``inbox`` and move it to ``accepted/`` or ``rejected/`` with its report.
 
@@ -462,10 +463,10 @@ def ingest_folder(
     results = []
     for path in files if files is not None else inbox_files(inbox):
         try:
-            result = submit(path, agency=agency, allowed=allowed, limits=limits)
+            result = submit(path, agency=agency, allowed=allowed, limits=limits, source=source)
         except Exception as exc:  # noqa: BLE001 - any failure is this file's alone
             result = _failed(path, exc)
-            _audit_failure(result, "file")
+            _audit_failure(result, source)
         folder = folders["rejected" if result.status == "rejected" else "accepted"]
         try:
             target = _free_name(folder, path.name)

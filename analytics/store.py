@@ -63,10 +63,10 @@ CREATE TABLE IF NOT EXISTS submissions (
     submission_id BIGINT PRIMARY KEY,
     agency VARCHAR, regime VARCHAR, period DATE, freq VARCHAR,
     file_name VARCHAR, file_hash VARCHAR, received_at TIMESTAMP,
-    status VARCHAR,            -- accepted | rejected
+    status VARCHAR,            -- accepted | rejected | duplicate
     n_rows INTEGER, n_errors INTEGER, n_warnings INTEGER,
     reasons VARCHAR,           -- JSON list of the rejection reasons / warnings
-    source VARCHAR             -- demo | file | api
+    source VARCHAR             -- demo | file | file: user x / inbox /path (bound sender) | api
 );
 CREATE TABLE IF NOT EXISTS observations (
     indicator VARCHAR, area VARCHAR, period DATE, freq VARCHAR, value DOUBLE, unit VARCHAR,

@@ -57,8 +57,8 @@ def _print_result(result: ingest.SubmissionResult) -> None:
     print(result.report())
 
 
-def _sender(folder: Path, agency_arg: str | None) -> tuple[str | None, frozenset[str] | None]:
-    """The agency to submit as and the agencies the sender is bound to (see analytics.senders)."""
+def _sender(folder: Path, agency_arg: str | None) -> tuple[str | None, senders.Sender]:
+    """The agency to submit as and who the sender is bound to (see analytics.senders)."""
     agency, who = senders.resolve(folder, agency_arg)
     if who.agencies is None:
         print(
@@ -67,14 +67,19 @@ def _sender(folder: Path, agency_arg: str | None) -> tuple[str | None, frozenset
             "--agency or the file is believed",
             file=sys.stderr,
         )
-    return agency, who.agencies
+    return agency, who
+
+
+def _source(who: senders.Sender) -> str:
+    """The audit's ``source``: the file path, and the binding the sender was checked against."""
+    return "file" if who.agencies is None else f"file: {who.how}"
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file() and not path.is_symlink():
         raise NrisError(f"không có tệp {display(str(path))}", f"no such file: {display(str(path))}")
-    agency, allowed = _sender(path.parent, args.agency)
+    agency, who = _sender(path.parent, args.agency)
     if args.check:
         checked, _ = ingest.check(path, agency)
         result = ingest.SubmissionResult(
@@ -94,7 +99,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
             print(f"... và {more} vấn đề khác | and {more} more problems")
         print("HỢP LỆ | VALID" if not checked.errors else "KHÔNG HỢP LỆ | INVALID")
         return 0 if not checked.errors else 1
-    result = ingest.submit(path, agency=agency, allowed=allowed)
+    result = ingest.submit(path, agency=agency, allowed=who.agencies, source=_source(who))
     _print_result(result)
     return 0 if result.ok else 1
 
@@ -105,8 +110,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise NrisError(
             f"không có thư mục {display(str(inbox))}", f"no such folder: {display(str(inbox))}"
         )
-    agency, allowed = _sender(inbox, args.agency)
-    results = ingest.ingest_folder(inbox, agency=agency, allowed=allowed)
+    agency, who = _sender(inbox, args.agency)
+    results = ingest.ingest_folder(inbox, agency=agency, allowed=who.agencies, source=_source(who))
     for result in results:
         print(result.summary("vi"))
         print(result.summary("en"))
