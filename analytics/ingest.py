@@ -351,12 +351,21 @@ def _with_status(con: Any, obs: pd.DataFrame, default: str, agency: str | None) 
     return out
 
 
+REPORT_SUFFIXES = (".report.txt", ".report.json")
+
+
 def _free_name(folder: Path, name: str) -> Path:
+    """A name in ``folder`` for the file and its reports that nothing (not even a link) holds."""
+
+    def free(target: Path) -> bool:
+        names = [target.name] + [target.name + s for s in REPORT_SUFFIXES]
+        return not any(os.path.lexists(folder / n) for n in names)
+
     target = folder / name
-    if not os.path.lexists(target):
-        return target
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return folder / f"{Path(name).stem}.{stamp}{Path(name).suffix}"
+    while not free(target):
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        target = folder / f"{Path(name).stem}.{stamp}{Path(name).suffix}"
+    return target
 
 
 def inbox_files(inbox: str | Path) -> list[Path]:
@@ -395,7 +404,7 @@ def outbox(inbox: Path, name: str) -> Path:
 
 def _write_new(path: Path, text: str) -> None:
     """Write a report beside a moved file, never through a link planted under its name."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, 0o644)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
@@ -471,9 +480,9 @@ def ingest_folder(
         try:
             target = _free_name(folder, path.name)
             os.rename(path, target)  # the entry itself, a link included: never its target
-            _write_new(target.with_name(target.name + ".report.txt"), result.report() + "\n")
+            _write_new(target.with_name(target.name + REPORT_SUFFIXES[0]), result.report() + "\n")
             _write_new(
-                target.with_name(target.name + ".report.json"),
+                target.with_name(target.name + REPORT_SUFFIXES[1]),
                 json.dumps(result.as_dict(), ensure_ascii=False, indent=1),
             )
         except OSError as exc:
@@ -481,8 +490,9 @@ def ingest_folder(
                 Issue(
                     "error",
                     "not_moved",
-                    f"không chuyển được tệp vào {folder.name}/ ({exc.strerror})",
-                    f"the file could not be moved to {folder.name}/ ({exc.strerror})",
+                    f"không chuyển được tệp hoặc ghi báo cáo vào {folder.name}/ ({exc.strerror})",
+                    f"the file could not be moved or its report written to {folder.name}/ "
+                    f"({exc.strerror})",
                 )
             )
         results.append(result)

@@ -208,6 +208,8 @@ def test_inbox_never_follows_links(env: dict[str, str], tmp_path: Path) -> None:
     report = json.loads((inbox / "rejected" / "link.csv.report.json").read_text("utf-8"))
     assert report["status"] == "rejected" and "symbolic link" in report["issues"][0]["en"]
     assert victim.read_text(encoding="utf-8") == "untouched"
+    (bad_report,) = (inbox / "rejected").glob("bad.*.csv.report.txt")  # beside the planted name
+    assert "REJECTED bad" in bad_report.read_text("utf-8")
     assert audit("link.csv")["status"].tolist() == ["rejected"]
     assert analytics.load("CPI", areas="01", start="2022-07").is_empty()  # never read
     # accepted/ as a link out of the inbox: refused before any file is touched
