@@ -5,6 +5,9 @@ writers take an exclusive file lock, write in one transaction, publish a consoli
 go; readers (kernels, Voilà, scheduled runs) never open the database. They read the snapshot named in
 ``current.json``. A snapshot file is immutable once named there; the pointer is swapped with
 ``os.replace``, so a reader sees the whole old snapshot or the whole new one, never a mix.
+
+A writer killed between its commit and its publish leaves the ``unpublished`` marker and a manifest
+whose high-water marks lag the database: ``catch_up`` (and the next writer) publish what is missing.
 """
 
 from __future__ import annotations
