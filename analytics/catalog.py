@@ -7,7 +7,7 @@ the file and the entry so whoever edits the catalog can fix it in one go.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +33,7 @@ REFERENCES = ("cutoff", "calendar")
 reports) or the calendar period itself (statistical reports under the Statistics Law)."""
 WORDINGS = ("", "about", "below", "reach")
 """How a resolution words a target beyond its comparison: "khoảng", "dưới", "đạt"."""
+OTHERS = ("keep", "refuse")  # what becomes of figures from a source that is not authoritative
 NATION = "VN"
 
 
@@ -48,6 +49,19 @@ class Catalog:
     regime_indicators: pd.DataFrame
     regime_submitters: pd.DataFrame
     targets: pd.DataFrame
+    coverage: pd.DataFrame = field(default_factory=pd.DataFrame)  # regime, agency, area
+    authority: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicator, area -> agency
+    covered: frozenset[tuple[str, str, str]] = frozenset()
+    submits: frozenset[tuple[str, str]] = frozenset()  # (regime, agency)
+    authority_of: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
+
+    def covers(self, regime: str, agency: str, area: str) -> bool:
+        """Whether ``agency`` may report ``area`` under ``regime`` (regimes.yml ``coverage``)."""
+        return (regime, agency, area) in self.covered
+
+    def authoritative(self, indicator: str, area: str) -> tuple[str, str, str] | None:
+        """(agency, regime, others) the catalog names for (indicator, area), or None if nobody."""
+        return self.authority_of.get((indicator, area))
 
     def indicator(self, code: str) -> pd.Series:
         """One indicator's row; unknown codes raise with the nearest valid codes."""
@@ -125,9 +139,131 @@ def _to_int(df: pd.DataFrame, col: str, file: str) -> None:
         ) from None
 
 
+def _areas_of(
+    token: object, agency: str, area_of: dict[str, str], areas: pd.DataFrame, regime: str
+) -> list[str]:
+    """The areas one ``coverage`` entry names: ``own``, ``provinces``, ``regions`` or a code."""
+    text = str(token).strip()
+    if text == "own":
+        return [area_of[agency]]
+    if text in ("provinces", "regions"):
+        return areas.loc[areas["level"] == text[:-1], "code"].tolist()
+    code = f"{int(text):02d}" if text.isdigit() else text.upper()
+    if code not in set(areas["code"]):
+        raise _fail(
+            "regimes.yml",
+            regime,
+            f"phạm vi của {agency}: không có địa bàn '{text}'",
+            f"coverage of {agency}: unknown area '{text}'",
+        )
+    return [code]
+
+
+def _coverage(
+    items: list[dict], subs: pd.DataFrame, agencies: pd.DataFrame, areas: pd.DataFrame
+) -> pd.DataFrame:
+    """Which areas each submitter of each regime reports: ``coverage`` in regimes.yml, else its own.
+
+    ``coverage: {MAE: [VN, provinces]}`` lets MAE report the nation and every province under that
+    regime; a submitter not named there (or a regime without ``coverage``) reports its own area only,
+    the ``area`` of agencies.csv: a province its province, a ministry the nation.
+    """
+    by_regime = {str(i.get("code")): i.get("coverage") or {} for i in items}
+    area_of = dict(zip(agencies["code"], agencies["area"], strict=True))
+    rows = []
+    for regime, agency in subs.itertuples(index=False):
+        spec = by_regime.get(regime, {})
+        if not isinstance(spec, dict):
+            raise _fail(
+                "regimes.yml",
+                regime,
+                "coverage phải là bảng cơ quan -> danh sách địa bàn",
+                "coverage must map agencies to lists of areas",
+            )
+        tokens = spec.get(agency, ["own"])
+        for token in tokens if isinstance(tokens, list) else [tokens]:
+            for area in _areas_of(token, agency, area_of, areas, regime):
+                rows.append((regime, agency, area))
+    unknown = set(map(str, (k for i in by_regime.values() for k in i))) - set(subs["agency"])
+    if unknown:
+        regime = next(r for r, spec in by_regime.items() if set(map(str, spec)) & unknown)
+        raise _fail(
+            "regimes.yml",
+            regime,
+            f"coverage nêu cơ quan không báo cáo theo chế độ này: {', '.join(sorted(unknown))}",
+            f"coverage names agencies that do not report under it: {', '.join(sorted(unknown))}",
+        )
+    return pd.DataFrame(rows, columns=["regime", "agency", "area"]).drop_duplicates()
+
+
+def _authority(
+    folder: Path,
+    ind: pd.DataFrame,
+    agencies: pd.DataFrame,
+    areas: pd.DataFrame,
+    links: pd.DataFrame,
+    coverage: pd.DataFrame,
+) -> pd.DataFrame:
+    """For every (indicator, area) some regime reaches, the agency whose figure is the consolidated one.
+
+    By rule: for the nation, the indicator's owning agency (indicators.csv) if it reports it, for a
+    province its People's Committee if it reports it; otherwise the first submitter reaching it, in
+    regimes.yml order. ``authority.csv`` overrides the rule and says whether figures from any other
+    source are kept as that source's own series (``keep``, the default) or refused (``refuse``).
+    """
+    owner = dict(zip(ind["code"], ind["agency"], strict=True))
+    own_agency = {
+        a: c
+        for c, a, k in agencies[["code", "area", "kind"]].itertuples(index=False)
+        if k == "province"
+    }
+    covered: dict[str, list[tuple[str, str]]] = {}  # regime -> (agency, area), in catalog order
+    for regime, agency, area in coverage.itertuples(index=False):
+        covered.setdefault(regime, []).append((agency, area))
+    reach: dict[tuple[str, str], dict[str, str]] = {}  # (indicator, area) -> agency -> 1st regime
+    for regime, code in links.itertuples(index=False):
+        for agency, area in covered.get(regime, []):
+            reach.setdefault((code, area), {}).setdefault(agency, regime)
+    overrides = _authority_overrides(folder, ind, agencies, areas)
+    rows = []
+    for (code, area), candidates in reach.items():
+        preferred = own_agency.get(area, owner[code])
+        agency = preferred if preferred in candidates else next(iter(candidates))
+        agency, others = overrides.get((code, area), (agency, "keep"))
+        agency = agency or (preferred if preferred in candidates else next(iter(candidates)))
+        rows.append((code, area, agency, candidates.get(agency, ""), others))
+    return pd.DataFrame(rows, columns=["indicator", "area", "agency", "regime", "others"])
+
+
+def _authority_overrides(
+    folder: Path, ind: pd.DataFrame, agencies: pd.DataFrame, areas: pd.DataFrame
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """authority.csv: (indicator, area) -> (agency or '' for the rule's, others policy)."""
+    f = "authority.csv"
+    if not (folder / f).exists():
+        return {}
+    df = _read_csv(folder, f, ["indicator", "area", "agency", "others"])
+    df["code"] = df["indicator"] + "/" + df["area"]
+    _check_ref(df["indicator"], df["code"], set(ind["code"]), f, "indicator")
+    _check_enum(df, f, "others", OTHERS)
+    known = set(agencies["code"]) | {""}
+    _check_ref(df["agency"], df["code"], known, f, "agency")
+    out = {}
+    for r in df.itertuples(index=False):
+        if r.area in ("provinces", "regions"):
+            codes = areas.loc[areas["level"] == r.area[:-1], "code"].tolist()
+        elif r.area in set(areas["code"]):
+            codes = [r.area]
+        else:
+            raise _fail(f, r.code, f"không có địa bàn '{r.area}'", f"unknown area '{r.area}'")
+        for area in codes:
+            out[(str(r.indicator), str(area))] = (str(r.agency), str(r.others))
+    return out
+
+
 def _load_regimes(
     folder: Path, agencies: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[dict]]:
     path = folder / "regimes.yml"
     if not path.exists():
         raise CatalogError(f"Thiếu tệp danh mục {path}", f"catalog file missing: {path}")
@@ -171,7 +307,7 @@ def _load_regimes(
         for sub in item["submitters"]:
             for agency in provinces if sub == "provinces" else [str(sub)]:
                 subs.append({"regime": code, "agency": agency})
-    return pd.DataFrame(rows), pd.DataFrame(links), pd.DataFrame(subs).drop_duplicates()
+    return pd.DataFrame(rows), pd.DataFrame(links), pd.DataFrame(subs).drop_duplicates(), items
 
 
 def _validate_targets(
@@ -311,7 +447,7 @@ def _load_catalog_cached(folder_s: str, _stamp: tuple) -> Catalog:
         if col in areas:
             areas[col] = pd.to_numeric(areas[col], errors="coerce")
 
-    regimes, links, subs = _load_regimes(folder, agencies)
+    regimes, links, subs, items = _load_regimes(folder, agencies)
     r = "regimes.yml"
     _check_unique(regimes, r)
     _check_enum(regimes, r, "frequency", REGIME_FREQUENCIES)
@@ -363,7 +499,23 @@ def _load_catalog_cached(folder_s: str, _stamp: tuple) -> Catalog:
     targets["value_hi"] = pd.to_numeric(targets["value_hi"], errors="coerce")
     targets["demo"] = targets["demo"].isin(["1", "true", "True", "yes"])
 
-    return Catalog(domains, ind, agencies, areas, regimes, links, subs, targets)
+    coverage = _coverage(items, subs, agencies, areas)
+    authority = _authority(folder, ind, agencies, areas, links, coverage)
+    return Catalog(
+        domains,
+        ind,
+        agencies,
+        areas,
+        regimes,
+        links,
+        subs,
+        targets,
+        coverage,
+        authority,
+        frozenset(coverage.itertuples(index=False, name=None)),
+        frozenset(subs.itertuples(index=False, name=None)),
+        {(i, a): (ag, r, o) for i, a, ag, r, o in authority.itertuples(index=False, name=None)},
+    )
 
 
 def catalog() -> Catalog:

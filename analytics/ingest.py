@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-from collections.abc import Iterable
+import os
+import stat
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,14 +24,18 @@ import pandas as pd
 
 from analytics import calendar, store
 from analytics.catalog import catalog
+from analytics.errors import NrisError
 from analytics.submission_files import (
     SUFFIXES,
+    Limits,
     SubmissionFileError,
+    display,
     file_hash,
     formula_cells,
+    read_file,
     read_sheets,
 )
-from analytics.validation import Checked, Form, Issue, parse_form, validate
+from analytics.validation import Checked, Form, Issue, authority_issues, parse_form, validate
 
 MAX_REASONS = 500
 
@@ -66,7 +71,10 @@ class SubmissionResult:
         return self.status in ("accepted", "duplicate")
 
     def summary(self, lang: str = "vi") -> str:
-        """One line: what happened to the file."""
+        """One line: what happened to the file (control characters in its name shown escaped)."""
+        return display(self._summary(lang))
+
+    def _summary(self, lang: str) -> str:
         what = f"{self.agency or '?'} / {self.regime or '?'} / {self.period or '?'}"
         if self.status == "accepted":
             if lang == "vi":
@@ -92,13 +100,18 @@ class SubmissionResult:
             return f"TỪ CHỐI {self.file} ({what}): {len(self.errors)} lỗi; không lưu số liệu nào"
         return f"REJECTED {self.file} ({what}): {len(self.errors)} errors; nothing stored"
 
-    def report(self) -> str:
-        """The full report, Vietnamese then English, one issue per line."""
+    def report(self, max_problems: int | None = None) -> str:
+        """The full report, Vietnamese then English, one issue per line: the first
+        ``max_problems`` (``NRIS_LIMITS problems``, 50) issues, then how many more there are."""
+        cap = Limits.from_env().problems if max_problems is None else max_problems
         lines = [self.summary("vi"), self.summary("en")]
-        for issue in self.issues:
+        for issue in self.issues[:cap]:
             tag = "LỖI | ERROR" if issue.severity == "error" else "CẢNH BÁO | WARNING"
-            lines.append(f"- [{tag}] {self.file}, {issue.line('vi')}")
-            lines.append(f"  {' ' * len(tag)}   {self.file}, {issue.line('en')}")
+            lines.append(display(f"- [{tag}] {self.file}, {issue.line('vi')}"))
+            lines.append(display(f"  {' ' * len(tag)}   {self.file}, {issue.line('en')}"))
+        if len(self.issues) > cap:
+            more = len(self.issues) - cap
+            lines.append(f"... và {more} vấn đề khác | and {more} more problems")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
@@ -114,7 +127,8 @@ class SubmissionResult:
             "n_rows": self.n_rows,
             "n_revised": self.n_revised,
             "duplicate_of": self.duplicate_of,
-            "issues": [i.as_dict() for i in self.issues],
+            "issues": [i.as_dict() for i in self.issues[: Limits.from_env().problems]],
+            "n_issues": len(self.issues),
         }
 
 
@@ -146,28 +160,36 @@ def check(
     agency: str | None = None,
     received_at: dt.datetime | None = None,
     data: bytes | None = None,
+    limits: Limits | None = None,
 ) -> tuple[Checked, str]:
-    """Read and validate a file without storing anything; returns (validation result, content hash)."""
+    """Read and validate a file without storing anything; returns (validation result, content hash).
+
+    The file is read only if it is a regular file within ``limits`` (a link, an oversized or an
+    unreadable file is refused before its bytes are read; its hash is then empty).
+    """
     path = Path(path)
-    data = path.read_bytes() if data is None else data
-    digest = file_hash(data)
+    limits = limits or Limits.from_env()
     received_at = received_at or dt.datetime.now()
     cat = catalog()
     try:
-        sheets = read_sheets(data, path.name)
+        data = read_file(path, limits) if data is None else data
+        digest = file_hash(data)
+        sheets = read_sheets(data, path.name, limits)
     except SubmissionFileError as exc:
         form = Form(issues=[Issue("error", "unreadable", exc.vi, exc.en)])
-        return validate(form, cat, agency, received_at), digest
+        return validate(form, cat, agency, received_at), digest if data is not None else ""
     form = parse_form(sheets)
     if path.suffix.lower() in (".xlsx", ".xlsm") and form.sheet and _blank_values(form):
         form_sheet = next(s for s in sheets if s.name == form.sheet)
         form_sheet.formulas = formula_cells(data, form.sheet)
         form = parse_form(sheets)
-    first = validate(form, cat, agency, received_at)
-    history = _history(first.obs)
-    if history is None:
-        return first, digest
-    return validate(form, cat, agency, received_at, history), digest
+    checked = validate(form, cat, agency, received_at)
+    history = _history(checked.obs)
+    if history is not None:
+        checked = validate(form, cat, agency, received_at, history)
+    checked.issues += authority_issues(checked.obs, cat, checked.agency, form.columns.get("value"))
+    checked.issues.sort(key=lambda i: i.severity != "error")
+    return checked, digest
 
 
 def _blank_values(form: Form) -> bool:
@@ -179,15 +201,31 @@ def submit(
     agency: str | None = None,
     received_at: dt.datetime | None = None,
     source: str = "file",
+    allowed: Collection[str] | None = None,
+    limits: Limits | None = None,
 ) -> SubmissionResult:
     """Validate a submission file and store it all-or-nothing; every attempt is audited.
 
-    ``agency`` is who is submitting (the file's own header is checked against it). ``received_at``
-    defaults to now and is also the vintage of the stored values.
+    ``agency`` is who is submitting (the file's own header is checked against it); ``allowed``, the
+    agencies the sender is bound to (``analytics.senders``), refuses a file from any other.
+    ``received_at`` defaults to now and is also the vintage of the stored values. A duplicate stores
+    nothing but its audit row, and republishes the snapshot if an earlier writer left it behind.
     """
     path = Path(path)
     received_at = received_at or dt.datetime.now().replace(microsecond=0)
-    checked, digest = check(path, agency, received_at)
+    checked, digest = check(path, agency, received_at, limits=limits)
+    if allowed is not None and checked.agency and checked.agency not in allowed:
+        checked.issues.insert(
+            0,
+            Issue(
+                "error",
+                "sender_not_bound",
+                f"người gửi chỉ được nộp cho {', '.join(sorted(allowed))}, không cho "
+                f"{checked.agency}",
+                f"the sender may submit for {', '.join(sorted(allowed))} only, not for "
+                f"{checked.agency}",
+            ),
+        )
     result = SubmissionResult(
         file=path.name,
         status="rejected" if checked.errors else "accepted",
@@ -199,7 +237,7 @@ def submit(
         issues=checked.issues,
     )
     with store.writer() as con:
-        if checked.agency and checked.regime and checked.period:
+        if result.status == "accepted" and checked.agency and checked.regime and checked.period:
             dup = con.execute(
                 """SELECT min(submission_id) FROM submissions WHERE status = 'accepted'
                    AND file_hash = ? AND agency = ? AND regime = ? AND period = ?""",
@@ -207,12 +245,14 @@ def submit(
             ).fetchall()[0][0]
             if dup is not None:
                 result.status, result.duplicate_of = "duplicate", int(dup)
-                return result  # nothing written: the writer commits an empty transaction
+                result.submission_id = store.next_submission_id(con)
+                _audit(con, result, path.name, received_at, source, checked.warnings)
+                return result  # the audit row only; no observation is written
         sid = store.next_submission_id(con)
         result.submission_id = sid
         obs = checked.obs
         if result.status == "accepted":
-            obs = _with_status(con, obs, checked.status)
+            obs = _with_status(con, obs, checked.status, checked.agency)
             result.n_rows = len(obs)
             result.n_revised = int((obs["status"] == "revised").sum())
         store.record_submission(
@@ -247,15 +287,50 @@ def submit(
     return result
 
 
-def _with_status(con: Any, obs: pd.DataFrame, default: str) -> pd.DataFrame:
-    """Mark rows 'revised' where an accepted value already exists for the key, else ``default``."""
+def _audit(
+    con: Any,
+    result: SubmissionResult,
+    file_name: str,
+    received_at: dt.datetime,
+    source: str,
+    issues: list[Issue],
+) -> None:
+    """The audit row of an attempt that stores no observations (a duplicate or a failure)."""
+    store.record_submission(
+        con,
+        submission_id=result.submission_id,
+        agency=result.agency,
+        regime=result.regime,
+        period=result.period,
+        freq=result.freq,
+        file_name=file_name,
+        file_hash=result.file_hash,
+        received_at=received_at,
+        status=result.status,
+        n_rows=0,
+        n_errors=len([i for i in issues if i.severity == "error"]),
+        n_warnings=len([i for i in issues if i.severity == "warning"]),
+        reasons=json.dumps(
+            [i.as_dict() for i in issues[:MAX_REASONS]]
+            + ([{"duplicate_of": result.duplicate_of}] if result.duplicate_of else []),
+            ensure_ascii=False,
+        ),
+        source=source,
+    )
+
+
+def _with_status(con: Any, obs: pd.DataFrame, default: str, agency: str | None) -> pd.DataFrame:
+    """Mark rows 'revised' where the same agency already sent a value for the key, else ``default``
+    (another source's figure for the key is that source's series, not a version of this one)."""
     keys = obs[["indicator", "area", "period", "freq"]]
     con.register("_new_keys", keys)
     try:
         existing = con.execute(
             """SELECT DISTINCT o.indicator, o.area, o.period, o.freq FROM observations o
                JOIN _new_keys k ON o.indicator = k.indicator AND o.area = k.area
-                AND o.period = k.period AND o.freq = k.freq"""
+                AND o.period = k.period AND o.freq = k.freq
+               WHERE o.agency = ?""",
+            [agency],
         ).df()
     finally:
         con.unregister("_new_keys")
@@ -276,49 +351,150 @@ def _with_status(con: Any, obs: pd.DataFrame, default: str) -> pd.DataFrame:
     return out
 
 
+REPORT_SUFFIXES = (".report.txt", ".report.json")
+
+
 def _free_name(folder: Path, name: str) -> Path:
+    """A name in ``folder`` for the file and its reports that nothing (not even a link) holds."""
+
+    def free(target: Path) -> bool:
+        names = [target.name] + [target.name + s for s in REPORT_SUFFIXES]
+        return not any(os.path.lexists(folder / n) for n in names)
+
     target = folder / name
-    if not target.exists():
-        return target
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return folder / f"{Path(name).stem}.{stamp}{Path(name).suffix}"
+    while not free(target):
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        target = folder / f"{Path(name).stem}.{stamp}{Path(name).suffix}"
+    return target
 
 
 def inbox_files(inbox: str | Path) -> list[Path]:
-    """Submission files waiting in a folder (Excel's '~$' lock files and reports excluded)."""
-    folder = Path(inbox)
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in SUFFIXES
-        and not p.name.startswith(("~$", "."))
-        and ".report." not in p.name
+    """Submission files waiting in a folder (Excel's '~$' lock files and reports excluded).
+
+    Links are listed without being followed (each is then refused, not read); folders are not.
+    """
+    out = []
+    with os.scandir(inbox) as entries:
+        for e in entries:
+            if (
+                Path(e.name).suffix.lower() in SUFFIXES
+                and not e.name.startswith(("~$", "."))
+                and ".report." not in e.name
+                and (e.is_symlink() or not e.is_dir(follow_symlinks=False))
+            ):
+                out.append(Path(e.path))
+    return sorted(out)
+
+
+def outbox(inbox: Path, name: str) -> Path:
+    """``accepted/`` or ``rejected/`` inside the inbox: created if missing, refused if a link."""
+    folder = inbox / name
+    try:
+        mode = os.lstat(folder).st_mode
+    except FileNotFoundError:
+        folder.mkdir()
+        return folder
+    if stat.S_ISLNK(mode) or not stat.S_ISDIR(mode):
+        raise NrisError(
+            f"{display(str(folder))} là liên kết hoặc không phải thư mục; không chuyển tệp vào đó",
+            f"{display(str(folder))} is a link or not a folder; no file is moved into it",
+        )
+    return folder
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Write a report beside a moved file, never through a link planted under its name."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def _failed(path: Path, exc: BaseException) -> SubmissionResult:
+    """A file whose handling failed in a way validation did not foresee: rejected, with the cause."""
+    what = f"{type(exc).__name__}: {exc}".splitlines()[0][:300] if str(exc) else type(exc).__name__
+    return SubmissionResult(
+        file=path.name,
+        status="rejected",
+        file_hash="",
+        issues=[
+            Issue(
+                "error",
+                "internal_error",
+                f"lỗi khi xử lý tệp ({what}); tệp bị từ chối, các tệp khác vẫn được xử lý",
+                f"error while processing the file ({what}); the file is rejected, the others go on",
+            )
+        ],
     )
 
 
+def _audit_failure(result: SubmissionResult, source: str) -> None:
+    try:
+        with store.writer() as con:
+            result.submission_id = store.next_submission_id(con)
+            _audit(
+                con,
+                result,
+                result.file,
+                dt.datetime.now().replace(microsecond=0),
+                source,
+                result.issues,
+            )
+    except Exception as exc:  # the store itself fails: the report still says so
+        result.issues.append(
+            Issue(
+                "error",
+                "not_audited",
+                f"không ghi được nhật ký nộp ({type(exc).__name__})",
+                f"the attempt could not be audited ({type(exc).__name__})",
+            )
+        )
+
+
 def ingest_folder(
-    inbox: str | Path, agency: str | None = None, files: Iterable[Path] | None = None
+    inbox: str | Path,
+    agency: str | None = None,
+    files: Iterable[Path] | None = None,
+    allowed: Collection[str] | None = None,
+    limits: Limits | None = None,
+    source: str = "file",
 ) -> list[SubmissionResult]:
     """Submit every file in ``inbox`` and move it to ``accepted/`` or ``rejected/`` with its report.
 
-    A file is moved only after its transaction has committed; a run killed half way leaves the rest
-    in the inbox, and a file stored but not yet moved is recognised as a duplicate next time.
+    Each file is its own case: whatever goes wrong with one (unreadable, too large, a link, a bug)
+    rejects that file with its report and audit row, and the next file is processed. A file is moved
+    only after its transaction has committed; a run killed half way leaves the rest in the inbox,
+    and a file stored but not yet moved is recognised as a duplicate next time.
     """
     inbox = Path(inbox)
+    limits = limits or Limits.from_env()
+    folders = {name: outbox(inbox, name) for name in ("accepted", "rejected")}
     results = []
     for path in files if files is not None else inbox_files(inbox):
-        result = submit(path, agency=agency)
-        folder = inbox / ("rejected" if result.status == "rejected" else "accepted")
-        folder.mkdir(exist_ok=True)
-        target = _free_name(folder, path.name)
-        shutil.move(str(path), target)
-        target.with_name(target.name + ".report.txt").write_text(
-            result.report() + "\n", encoding="utf-8"
-        )
-        target.with_name(target.name + ".report.json").write_text(
-            json.dumps(result.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+        try:
+            result = submit(path, agency=agency, allowed=allowed, limits=limits, source=source)
+        except Exception as exc:  # noqa: BLE001 - any failure is this file's alone
+            result = _failed(path, exc)
+            _audit_failure(result, source)
+        folder = folders["rejected" if result.status == "rejected" else "accepted"]
+        try:
+            target = _free_name(folder, path.name)
+            os.rename(path, target)  # the entry itself, a link included: never its target
+            _write_new(target.with_name(target.name + REPORT_SUFFIXES[0]), result.report() + "\n")
+            _write_new(
+                target.with_name(target.name + REPORT_SUFFIXES[1]),
+                json.dumps(result.as_dict(), ensure_ascii=False, indent=1),
+            )
+        except OSError as exc:
+            result.issues.append(
+                Issue(
+                    "error",
+                    "not_moved",
+                    f"không chuyển được tệp hoặc ghi báo cáo vào {folder.name}/ ({exc.strerror})",
+                    f"the file could not be moved or its report written to {folder.name}/ "
+                    f"({exc.strerror})",
+                )
+            )
         results.append(result)
     return results
 

@@ -57,7 +57,10 @@ def _read_snapshot(predicate: pl.Expr, attempts: int = 3) -> pl.DataFrame:
     for attempt in range(attempts):
         path = store.snapshot_info()["path"]
         try:
-            return pl.scan_parquet(path).filter(predicate).collect()
+            lf = pl.scan_parquet(path)
+            if "authoritative" not in lf.collect_schema().names():  # published before authority
+                lf = lf.with_columns(authoritative=pl.lit(True))
+            return lf.filter(predicate).collect()
         except (FileNotFoundError, pl.exceptions.ComputeError):
             # The pointer moved on and an old snapshot was cleaned up: read the new pointer.
             if attempt == attempts - 1:
@@ -73,6 +76,7 @@ def load(
     as_of: str | dt.date | dt.datetime | None = None,
     frame: Literal["polars", "pandas"] = "polars",
     freq: str | None = None,
+    source: str | None = None,
 ) -> pl.DataFrame | pd.DataFrame:
     """Indicator values as one row per (indicator, area, period): the latest vintage, or as of a time.
 
@@ -80,6 +84,9 @@ def load(
     newest vintage at or before ``as_of``. ``start``/``end`` bound the period start dates.
     ``freq`` defaults to each indicator's own frequency; 6-month, 9-month or annual figures that
     regimes also carry are read with ``freq="6M"`` (or "9M", "A", "Q"), and everything with "all".
+    ``source`` reads one agency's own series instead of the consolidated figures: where the catalog
+    names another agency as authoritative for an (indicator, area) (``catalog().authority``), that
+    agency's figures are kept apart and only ``load(..., source="MOIT")`` returns them.
     """
     pred = pl.lit(True)
     codes = resolve_indicators(indicators) if indicators is not None else None
@@ -99,10 +106,13 @@ def load(
         pred = pred & (pl.col("period") >= pd.Timestamp(start).date())
     if end is not None:
         pred = pred & (pl.col("period") <= pd.Timestamp(end).date())
-    if as_of is None:
+    pred = pred & _source(source)
+    if as_of is None and source is None:
         df = _read_snapshot(pred & pl.col("is_latest"))
     else:
-        df = _read_snapshot(pred & (pl.col("vintage") <= _to_datetime(as_of)))
+        if as_of is not None:
+            pred = pred & (pl.col("vintage") <= _to_datetime(as_of))
+        df = _read_snapshot(pred)
         df = df.sort(KEY + ["vintage", "submission_id"]).unique(
             KEY, keep="last", maintain_order=True
         )
@@ -110,11 +120,27 @@ def load(
     return df.to_pandas() if frame == "pandas" else df
 
 
-def vintages(indicator: str, area: str = "VN", period: str | dt.date | None = None) -> pl.DataFrame:
-    """Every stored vintage of one indicator and area (optionally one period), oldest first."""
+def _source(source: str | None) -> pl.Expr:
+    """Rows of one agency's own series, or (None) the authoritative rows the catalog names."""
+    if source is None:
+        return pl.col("authoritative")
+    known = set(catalog().agencies["code"])
+    if source.strip().upper() not in known:
+        raise unknown_code("cơ quan", "agency", source, known)
+    return pl.col("agency") == source.strip().upper()
+
+
+def vintages(
+    indicator: str,
+    area: str = "VN",
+    period: str | dt.date | None = None,
+    source: str | None = None,
+) -> pl.DataFrame:
+    """Every stored vintage of one indicator and area (optionally one period), oldest first: of the
+    consolidated series, or of one agency's own with ``source``."""
     code = resolve_indicators(indicator)[0]
     area_code = resolve_areas(area)[0]
-    pred = (pl.col("indicator") == code) & (pl.col("area") == area_code)
+    pred = (pl.col("indicator") == code) & (pl.col("area") == area_code) & _source(source)
     if period is not None:
         pred = pred & (pl.col("period") == pd.Timestamp(period).date())
     return _read_snapshot(pred).select(COLUMNS).sort(KEY + ["vintage"])

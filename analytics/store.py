@@ -5,6 +5,9 @@ writers take an exclusive file lock, write in one transaction, publish a consoli
 go; readers (kernels, Voilà, scheduled runs) never open the database. They read the snapshot named in
 ``current.json``. A snapshot file is immutable once named there; the pointer is swapped with
 ``os.replace``, so a reader sees the whole old snapshot or the whole new one, never a mix.
+
+A writer killed between its commit and its publish leaves the ``unpublished`` marker and a manifest
+whose high-water marks lag the database: ``catch_up`` (and the next writer) publish what is missing.
 """
 
 from __future__ import annotations
@@ -63,10 +66,10 @@ CREATE TABLE IF NOT EXISTS submissions (
     submission_id BIGINT PRIMARY KEY,
     agency VARCHAR, regime VARCHAR, period DATE, freq VARCHAR,
     file_name VARCHAR, file_hash VARCHAR, received_at TIMESTAMP,
-    status VARCHAR,            -- accepted | rejected
+    status VARCHAR,            -- accepted | rejected | duplicate
     n_rows INTEGER, n_errors INTEGER, n_warnings INTEGER,
     reasons VARCHAR,           -- JSON list of the rejection reasons / warnings
-    source VARCHAR             -- demo | file | api
+    source VARCHAR             -- demo | file | file: user x / inbox /path (bound sender) | api
 );
 CREATE TABLE IF NOT EXISTS observations (
     indicator VARCHAR, area VARCHAR, period DATE, freq VARCHAR, value DOUBLE, unit VARCHAR,
@@ -130,6 +133,7 @@ def writer(publish: bool = True, timeout: float = 600.0) -> Iterator[duckdb.Duck
         con = duckdb.connect(str(db_path()))
         try:
             con.execute(SCHEMA)
+            behind = _behind(con) if publish else None  # left behind by a writer killed earlier
             con.execute("BEGIN TRANSACTION")
             before = _row(con, "SELECT count(*) FROM observations")[0]
             subs_before = _row(con, "SELECT count(*) FROM submissions")[0]
@@ -140,13 +144,95 @@ def writer(publish: bool = True, timeout: float = 600.0) -> Iterator[duckdb.Duck
                 raise
             after = _row(con, "SELECT count(*) FROM observations")[0]
             subs_after = _row(con, "SELECT count(*) FROM submissions")[0]
+            changed = after != before or subs_after != subs_before
+            if changed:  # from the commit until the publish, the store is ahead of the snapshot
+                _mark_unpublished()
             con.execute("COMMIT")
-            if publish and (after != before or not pointer_path().exists()):
+            if publish and (after != before or behind == "observations"):
                 publish_snapshot(con)
-            elif publish and subs_after != subs_before:
+            elif publish and (subs_after != subs_before or behind == "submissions"):
                 publish_submissions(con)  # e.g. a rejected attempt: observations file unchanged
+            if publish:
+                unpublished_path().unlink(missing_ok=True)
         finally:
             con.close()
+
+
+def unpublished_path() -> Path:
+    """Marker present from a writer's commit until its snapshot is published."""
+    return paths.store_dir() / "unpublished"
+
+
+def _mark_unpublished() -> None:
+    with open(unpublished_path(), "w", encoding="utf-8") as fh:
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _behind(con: duckdb.DuckDBPyConnection) -> str | None:
+    """What the published snapshot lacks of the store: 'observations', 'submissions' or None.
+
+    The manifest records the store's high-water marks when it was written (observation rows, last
+    submission id, the catalog's authority table), so comparing them is two small aggregates.
+    """
+    if not pointer_path().exists():
+        has_any = _row(con, "SELECT count(*) FROM submissions")[0] > 0
+        return "observations" if has_any else None
+    manifest = json.loads(pointer_path().read_text(encoding="utf-8"))
+    n_obs, last_sub = _row(
+        con, "SELECT (SELECT count(*) FROM observations), max(submission_id) FROM submissions"
+    )
+    if manifest.get("obs_rows", manifest.get("rows")) != n_obs:
+        return "observations"
+    if manifest.get("authority") != _authority_key():
+        return "observations"  # the catalog names other authoritative sources: recompute latest
+    if manifest.get("last_submission") != (int(last_sub) if last_sub is not None else None):
+        return "submissions"
+    return None
+
+
+def catch_up(timeout: float = 30.0) -> str | None:
+    """Publish whatever the store holds that the snapshot lacks; returns what was republished.
+
+    Called by ``nris serve`` and ``nris scheduler start`` at start, and by every ``nris`` command when
+    a writer was stopped between its commit and its publish (the ``unpublished`` marker is left).
+    When another process holds the store for longer than ``timeout`` seconds nothing is done: a
+    writer checks the same high-water marks under the lock and publishes what is behind itself.
+    """
+    if not db_path().exists():
+        return None
+    try:
+        with _file_lock(paths.store_dir() / "write.lock", timeout):
+            con = duckdb.connect(str(db_path()))
+            try:
+                con.execute(SCHEMA)
+                behind = _behind(con)
+                if behind == "observations":
+                    publish_snapshot(con)
+                elif behind == "submissions":
+                    publish_submissions(con)
+                unpublished_path().unlink(missing_ok=True)
+                return behind
+            finally:
+                con.close()
+    except StoreError:
+        return None  # held by a writer, which publishes on its own
+    except duckdb.Error as exc:
+        raise StoreError(
+            f"không cập nhật được bản công bố từ {db_path()} ({type(exc).__name__})",
+            f"cannot bring the snapshot up to date from {db_path()} ({type(exc).__name__})",
+        ) from None
+
+
+def catch_up_if_marked() -> str | None:
+    """``catch_up`` only when a writer left the ``unpublished`` marker (cheap: one stat)."""
+    if not unpublished_path().exists():
+        return None
+    try:
+        return catch_up(timeout=0.0)
+    except StoreError:  # the command asked for something else: the next one or a writer catches up
+        return None
 
 
 def next_submission_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -200,17 +286,26 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection) -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     final = out_dir / f"snapshot-{stamp}-{os.getpid()}.parquet"
     tmp = final.with_suffix(".parquet.tmp")
-    con.execute(
-        f"""
-        COPY (
-            SELECT {", ".join(OBS_COLUMNS)},
-                   row_number() OVER (PARTITION BY indicator, area, period, freq
-                                      ORDER BY vintage DESC, submission_id DESC) = 1 AS is_latest
-            FROM observations
-            ORDER BY indicator, area, period, vintage
-        ) TO '{tmp}' (FORMAT PARQUET, COMPRESSION zstd, ROW_GROUP_SIZE 65536)
-        """
-    )
+    con.register("_authority", _authority_table())
+    try:
+        con.execute(
+            f"""
+            COPY (
+                WITH o AS (
+                    SELECT o.*, (a.agency IS NULL OR a.agency = o.agency) AS authoritative
+                    FROM observations o LEFT JOIN _authority a USING (indicator, area)
+                )
+                SELECT {", ".join(OBS_COLUMNS)}, authoritative,
+                       authoritative AND row_number() OVER (
+                           PARTITION BY indicator, area, period, freq, authoritative
+                           ORDER BY vintage DESC, submission_id DESC) = 1 AS is_latest
+                FROM o
+                ORDER BY indicator, area, period, vintage
+            ) TO '{tmp}' (FORMAT PARQUET, COMPRESSION zstd, ROW_GROUP_SIZE 65536)
+            """
+        )
+    finally:
+        con.unregister("_authority")
     stats = _row(
         con, """SELECT count(*), count(DISTINCT submission_id), max(vintage) FROM observations"""
     )
@@ -225,10 +320,33 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection) -> Path:
         "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "demo": bool(demo),
         "submissions_file": subs_file.name,
+        "obs_rows": int(stats[0]),
+        "last_submission": _last_submission(con),
+        "authority": _authority_key(),
     }
     _write_manifest(manifest)
     _remove_old_snapshots(keep={final, subs_file})
     return final
+
+
+def _last_submission(con: duckdb.DuckDBPyConnection) -> int | None:
+    last = _row(con, "SELECT max(submission_id) FROM submissions")[0]
+    return int(last) if last is not None else None
+
+
+def _authority_table() -> pd.DataFrame:
+    """(indicator, area, agency): whose figures make the consolidated (latest) view."""
+    from analytics.catalog import catalog
+
+    return catalog().authority[["indicator", "area", "agency"]]
+
+
+def _authority_key() -> str:
+    """A short digest of the authority table, so a catalog change is seen as a snapshot behind."""
+    import hashlib
+
+    text = _authority_table().to_csv(index=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _write_submissions(con: duckdb.DuckDBPyConnection, stamp: str) -> Path:
@@ -264,6 +382,7 @@ def publish_submissions(con: duckdb.DuckDBPyConnection) -> Path:
     subs_file = _write_submissions(con, stamp)
     manifest["submissions_file"] = subs_file.name
     manifest["published_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    manifest["last_submission"] = _last_submission(con)
     _write_manifest(manifest)
     _remove_old_snapshots(keep={snapshots_dir() / manifest["file"], subs_file})
     return subs_file

@@ -379,6 +379,80 @@ def _check_header(
     return agency, regime, period, freq, status, issues
 
 
+SUGGEST_FOR = 50  # problems a report lists (NRIS_LIMITS problems); past them no fuzzy search
+
+
+def _unknown_indicator(
+    code: str, valid: Any, n_before: int, column: str | None, loc: dict[str, Any]
+) -> Issue:
+    """An unknown indicator code, with the nearest valid codes while the report still lists it.
+
+    The nearest codes cost a fuzzy search over the catalog (~2 ms); past the problems a report
+    shows, a file of thousands of made-up codes gets the plain message instead of minutes of search.
+    """
+    if n_before < SUGGEST_FOR:
+        from analytics.errors import unknown_code
+
+        near = unknown_code("chỉ tiêu", "indicator", code, valid)
+        vi, en = near.vi, near.en
+    else:
+        vi, en = f"Không có chỉ tiêu '{code}'", f"unknown indicator '{code}'"
+    return _err("unknown_indicator", vi, en, column=column, value=code, **loc)
+
+
+def covers(
+    cat: Catalog, regime: str | None, agency: str, agency_area: str | None, area: str
+) -> bool:
+    """Whether ``agency`` may report ``area``: the regime's coverage, else the agency's own area."""
+    if regime is not None and (regime, agency) in cat.submits:
+        return cat.covers(regime, agency, area)
+    return area == agency_area
+
+
+def authority_issues(
+    obs: pd.DataFrame, cat: Catalog, agency: str | None, value_col: str | None
+) -> list[Issue]:
+    """Rows whose (indicator, area) another agency is authoritative for, as the catalog says.
+
+    Where the catalog keeps other sources (``keep``), a warning: the figures are stored as the
+    agency's own series and do not replace the consolidated one. Where it refuses them, an error.
+    """
+    issues: list[Issue] = []
+    if agency is None:
+        return issues
+    for r in obs.itertuples(index=False):
+        named = cat.authoritative(str(r.indicator), str(r.area))
+        if named is None or named[0] == agency:
+            continue
+        owner, regime, others = named
+        loc = {"sheet": r.src_sheet, "row": int(r.src_row), "column": value_col}
+        if others == "refuse":
+            issues.append(
+                _err(
+                    "not_authoritative",
+                    f"{r.indicator} ({r.area}) chỉ nhận từ {owner} (chế độ {regime}); "
+                    f"số liệu của {agency} không được lưu",
+                    f"{r.indicator} ({r.area}) is accepted from {owner} only (regime {regime}); "
+                    f"{agency}'s figure is not stored",
+                    value=f"{r.value:g}",
+                    **loc,
+                )
+            )
+        else:
+            issues.append(
+                _warn(
+                    "other_source",
+                    f"{r.indicator} ({r.area}): số liệu chính thức là của {owner}; số của "
+                    f"{agency} được lưu riêng, không thay thế",
+                    f"{r.indicator} ({r.area}): the consolidated figure is {owner}'s; "
+                    f"{agency}'s is kept as its own series, not replacing it",
+                    value=f"{r.value:g}",
+                    **loc,
+                )
+            )
+    return issues
+
+
 def _value(raw: Any) -> tuple[float | None, str | None]:
     """A cell value as a float, or (None, reason) when it is not a number."""
     if isinstance(raw, bool | dt.date | dt.datetime | dt.time):
@@ -436,12 +510,7 @@ def validate(
             )
             continue
         if code not in ind.index:
-            from analytics.errors import unknown_code
-
-            near = unknown_code("chỉ tiêu", "indicator", code, ind.index)
-            issues.append(
-                _err("unknown_indicator", near.vi, near.en, column=col["code"], value=code, **loc)
-            )
+            issues.append(_unknown_indicator(code, ind.index, len(issues), col["code"], loc))
             continue
         row_ok = True
         if carried is not None and code not in carried:
@@ -472,15 +541,14 @@ def validate(
                 )
             )
             row_ok = False
-        elif agency_area is not None and (
-            (agency_area != NATION and area != agency_area)
-            or (agency_area == NATION and areas.loc[area, "level"] == "region")
-        ):
+        elif agency is not None and not covers(cat, regime, agency, agency_area, area):
             issues.append(
                 _err(
                     "area_not_agency",
-                    f"địa bàn {area} không thuộc phạm vi báo cáo của {agency}",
-                    f"area {area} does not belong to agency {agency}",
+                    f"địa bàn {area} không thuộc phạm vi báo cáo của {agency}"
+                    + (f" theo chế độ {regime}" if regime else ""),
+                    f"area {area} is not covered by agency {agency}"
+                    + (f" under regime {regime}" if regime else ""),
                     column=col.get("area"),
                     value=r["area"] or area,
                     **loc,

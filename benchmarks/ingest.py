@@ -3,7 +3,9 @@
 Builds a demo store (2015-01 .. 2022-06) in a temporary folder, writes filled .xlsx forms for every
 submitter of every monthly regime (2022-07), quarterly regime (2022-Q3) and annual regime (2021),
 then submits them one after the other as the inbox would. Prints files/s, rows/s, and the cost per
-file against a bare ``pandas.read_excel`` of the same file measured in the same run.
+file against a bare ``pandas.read_excel`` of the same file measured in the same run; and the cost of
+the input limits (regular file only, size, the zip's directory, rows, cell length, every row whatever
+``<dimension>`` says) against the same read without them, interleaved file by file in the same run.
 
     .venv/bin/python benchmarks/ingest.py [--end 2022-06]
 """
@@ -82,6 +84,7 @@ def main() -> None:
         t = time.perf_counter()
         ingest.check(f, received_at=dt.datetime(nxt.year, nxt.month, 16, 9))
         check_t.append(time.perf_counter() - t)
+    extra = limits_cost(files)
     submit_t, rows, statuses = [], 0, []
     t_all = time.perf_counter()
     for f in files:
@@ -110,8 +113,54 @@ def main() -> None:
         f"submit x{med(submit_t) / med(read_t):.1f}"
     )
     print(
+        f"limits: {1000 * extra:+.2f} ms per file = {100 * extra / med(submit_t):+.2f}% of a submit"
+    )
+    print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
+
+
+def limits_cost(files: list[Path], rounds: int = 5) -> float:
+    """Read every form with the limits and without them, alternating; print both medians and
+    return the difference (seconds per file)."""
+    import io
+
+    import openpyxl
+
+    from analytics import submission_files as sf
+
+    limits = sf.Limits()
+
+    def unchecked(path: Path) -> int:  # the read as it was before the limits
+        data = path.read_bytes()
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
+        rows = [
+            [sf.nfc(c) for c in r] for ws in wb.worksheets for r in ws.iter_rows(values_only=True)
+        ]
+        wb.close()
+        return len(rows)
+
+    def checked(path: Path) -> int:
+        sheets = sf.read_sheets(sf.read_file(path, limits), path.name, limits)
+        return sum(len(s.rows) for s in sheets)
+
+    with_t: list[float] = []
+    without_t: list[float] = []
+    for r in range(rounds):
+        for i, f in enumerate(files):
+            pair = [(checked, with_t), (unchecked, without_t)]
+            for fn, out in pair if (i + r) % 2 else pair[::-1]:
+                t = time.perf_counter()
+                fn(f)
+                out.append(time.perf_counter() - t)
+    med = statistics.median
+    print(
+        f"read with limits {1000 * med(with_t):.2f} ms | without {1000 * med(without_t):.2f} ms "
+        f"per file (median of {len(with_t)} reads each, interleaved): "
+        f"ratio x{med(with_t) / med(without_t):.3f}, "
+        f"{1000 * (med(with_t) - med(without_t)):+.2f} ms per file"
+    )
+    return med(with_t) - med(without_t)
 
 
 if __name__ == "__main__":

@@ -59,8 +59,12 @@ def test_same_file_twice_stores_nothing_new(store_copy: Path, tmp_path: Path) ->
     assert (first.status, second.status) == ("accepted", "duplicate")
     assert second.duplicate_of == first.submission_id
     assert store.snapshot_info()["file"] == info["file"]
-    subs = analytics.submissions()
-    assert (subs["file_hash"] == first.file_hash).sum() == 1
+    subs = analytics.submissions()  # the duplicate is audited too, with nothing stored
+    same = subs[subs["file_hash"] == first.file_hash].sort_values("submission_id")
+    assert same["status"].tolist() == ["accepted", "duplicate"]
+    assert same["submission_id"].tolist() == [first.submission_id, second.submission_id]
+    assert same["n_rows"].tolist() == [12, 0]
+    assert f'"duplicate_of": {first.submission_id}' in same["reasons"].iloc[1]
 
 
 def test_revision_adds_a_vintage_and_keeps_the_old_one(store_copy: Path, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+import hostile_files
 import openpyxl
 import pytest
 from test_ingest_helpers import (
@@ -104,7 +105,7 @@ CASES: list[tuple[str, Callable[[Grid], None] | None, str, str | None, str]] = [
     ("code_missing", _set_col("CPI", 1, None), "csv", None, "no_code"),
     ("uncomputed_formula", _set_value("CPI", "=1+1"), "xlsx", None, "formula_no_value"),
     ("empty_file", None, "empty", None, "unreadable"),
-    ("wrong_type", None, "txt", None, "unreadable"),
+    ("wrong_type", None, "pdf", None, "unreadable"),
     ("corrupt_xlsx", None, "corrupt", None, "unreadable"),
     ("absurd_value", _set_value("RETAIL_SALES", "1e308"), "csv", None, "implausible"),
     ("absurd_value_xlsx", _set_value("CPI", 1e308), "xlsx", None, "implausible"),
@@ -112,6 +113,12 @@ CASES: list[tuple[str, Callable[[Grid], None] | None, str, str | None, str]] = [
     ("absurd_negative", _set_value("IIP", -5e13), "csv", None, "implausible"),
     ("infinite_value", _set_value("CPI", "inf"), "csv", None, "not_a_number"),
     ("nan_value", _set_value("IIP", "NaN"), "csv", None, "not_a_number"),
+    # hostile files (tests/hostile_files.py; the big ones are in test_ingest_hostile.py)
+    ("field_over_csv_limit", None, "long_field", None, "unreadable"),
+    ("zip_bomb_ratio", None, "small_bomb", None, "unreadable"),
+    ("xml_entity_bomb", None, "entity_bomb", None, "unreadable"),
+    ("fifo", None, "fifo", None, "unreadable"),
+    ("symlink_out", None, "symlink", None, "unreadable"),
 ]
 
 
@@ -119,12 +126,24 @@ def _make(tmp: Path, name: str, edit: Callable[[Grid], None] | None, kind: str) 
     if kind == "empty":
         (tmp / f"{name}.csv").write_bytes(b"")
         return tmp / f"{name}.csv"
-    if kind == "txt":
-        (tmp / f"{name}.txt").write_text("CPI 101,2\n", encoding="utf-8")
-        return tmp / f"{name}.txt"
+    if kind == "pdf":
+        (tmp / f"{name}.pdf").write_bytes(b"%PDF-1.4 CPI 101,2\n")
+        return tmp / f"{name}.pdf"
     if kind == "corrupt":
         (tmp / f"{name}.xlsx").write_bytes(b"PK\x03\x04 not really a workbook" * 10)
         return tmp / f"{name}.xlsx"
+    if kind == "long_field":  # past the csv module's 131,072 characters: a crash before
+        return write_csv(tmp / f"{name}.csv", hostile_files.with_long_field(form_grid(), 140_000))
+    if kind == "small_bomb":  # 2 MB of sheet XML packed ~1,000 times: refused before parsing
+        return hostile_files.zip_bomb(tmp / f"{name}.xlsx", unpacked=2 * 1024**2)
+    if kind == "entity_bomb":
+        return hostile_files.entity_bomb(tmp / f"{name}.xlsx", form_grid())
+    if kind == "fifo":
+        return hostile_files.fifo(tmp / f"{name}.csv")
+    if kind == "symlink":  # a valid form outside, reached through a link: never read
+        outside = write_csv(tmp / "outside" / "valid.csv", form_grid())
+        (tmp / f"{name}.csv").symlink_to(outside)
+        return tmp / f"{name}.csv"
     grid = form_grid()
     if edit is not None:
         edit(grid)
@@ -145,7 +164,7 @@ def test_every_malformed_file_is_refused_and_leaves_the_snapshot_untouched(
     digest = hashlib.sha256(Path(info["path"]).read_bytes()).hexdigest()
     n_obs = store.read_query("SELECT count(*) AS n FROM observations")["n"].iloc[0]
     files = tmp_path / "files"
-    files.mkdir()
+    (files / "outside").mkdir(parents=True)
     wrong = []
     for name, edit, kind, agency, expected in CASES:
         path = _make(files, name, edit, kind)
@@ -169,7 +188,16 @@ def test_every_malformed_file_is_refused_and_leaves_the_snapshot_untouched(
 
 def _make_name(case: tuple) -> str:
     name, _, kind = case[0], case[1], case[2]
-    ext = {"empty": "csv", "txt": "txt", "corrupt": "xlsx"}.get(kind, kind)
+    ext = {
+        "empty": "csv",
+        "pdf": "pdf",
+        "corrupt": "xlsx",
+        "long_field": "csv",
+        "small_bomb": "xlsx",
+        "entity_bomb": "xlsx",
+        "fifo": "csv",
+        "symlink": "csv",
+    }.get(kind, kind)
     return f"{name}.{ext}"
 
 

@@ -43,12 +43,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        from analytics import store
+
+        store.catch_up_if_marked()  # a writer was stopped between its commit and its publish
         return int(args.func(args) or 0)
     except NrisError as exc:
         print(f"nris: lỗi: {exc.vi} | error: {exc.en}", file=sys.stderr)
         return 2
     except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        print(f"nris: lỗi tệp | file error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        from analytics.submission_files import display
+
+        name = display(str(exc.filename))
+        print(f"nris: lỗi tệp | file error: {exc.strerror}: {name}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -50,6 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--end", help="last period, YYYY-MM")
     p.add_argument("--as-of", help="what was known at this time (YYYY-MM-DD[THH:MM])")
     p.add_argument("--transform", choices=TRANSFORMS, default="level")
+    p.add_argument(
+        "--source",
+        help="one agency's own series (e.g. NSO) instead of the consolidated figures",
+    )
     p.add_argument("--out", help="write to FILE.csv, .parquet or .xlsx instead of printing")
     p.set_defaults(func=cmd_load)
 
@@ -134,6 +138,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         start=read_from,
         end=_month(args.end, "--end"),
         as_of=_month(args.as_of, "--as-of"),
+        source=args.source,
     )
     assert isinstance(df, pl.DataFrame)
     if args.transform != "level":

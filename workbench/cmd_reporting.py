@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import fmt, ingest, paths, reporting, store, templates
+from analytics import fmt, ingest, paths, reporting, senders, store, templates
 from analytics.errors import NrisError
+from analytics.submission_files import Limits, display
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,12 +57,31 @@ def _print_result(result: ingest.SubmissionResult) -> None:
     print(result.report())
 
 
+def _sender(folder: Path, agency_arg: str | None) -> tuple[str | None, senders.Sender]:
+    """The agency to submit as and who the sender is bound to (see analytics.senders)."""
+    agency, who = senders.resolve(folder, agency_arg)
+    if who.agencies is None:
+        print(
+            f"nris: chưa cấu hình người gửi ({senders.config_path()}): tin theo --agency hoặc tệp "
+            f"| no sender bindings configured ({senders.config_path()}): the agency named by "
+            "--agency or the file is believed",
+            file=sys.stderr,
+        )
+    return agency, who
+
+
+def _source(who: senders.Sender) -> str:
+    """The audit's ``source``: the file path, and the binding the sender was checked against."""
+    return "file" if who.agencies is None else f"file: {who.how}"
+
+
 def cmd_submit(args: argparse.Namespace) -> int:
     path = Path(args.file)
-    if not path.is_file():
-        raise NrisError(f"không có tệp {path}", f"no such file: {path}")
+    if not path.is_file() and not path.is_symlink():
+        raise NrisError(f"không có tệp {display(str(path))}", f"no such file: {display(str(path))}")
+    agency, who = _sender(path.parent, args.agency)
     if args.check:
-        checked, _ = ingest.check(path, args.agency)
+        checked, _ = ingest.check(path, agency)
         result = ingest.SubmissionResult(
             path.name,
             "rejected" if checked.errors else "accepted",
@@ -71,11 +91,15 @@ def cmd_submit(args: argparse.Namespace) -> int:
             period=checked.period,
             issues=checked.issues,
         )
-        for issue in result.issues:
-            print(f"[{issue.severity}] {issue.line('vi')} | {issue.line('en')}")
+        cap = Limits.from_env().problems
+        for issue in result.issues[:cap]:
+            print(display(f"[{issue.severity}] {issue.line('vi')} | {issue.line('en')}"))
+        if len(result.issues) > cap:
+            more = len(result.issues) - cap
+            print(f"... và {more} vấn đề khác | and {more} more problems")
         print("HỢP LỆ | VALID" if not checked.errors else "KHÔNG HỢP LỆ | INVALID")
         return 0 if not checked.errors else 1
-    result = ingest.submit(path, agency=args.agency)
+    result = ingest.submit(path, agency=agency, allowed=who.agencies, source=_source(who))
     _print_result(result)
     return 0 if result.ok else 1
 
@@ -83,8 +107,11 @@ def cmd_submit(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     inbox = Path(args.inbox) if args.inbox else paths.root() / "data" / "inbox"
     if not inbox.is_dir():
-        raise NrisError(f"không có thư mục {inbox}", f"no such folder: {inbox}")
-    results = ingest.ingest_folder(inbox, agency=args.agency)
+        raise NrisError(
+            f"không có thư mục {display(str(inbox))}", f"no such folder: {display(str(inbox))}"
+        )
+    agency, who = _sender(inbox, args.agency)
+    results = ingest.ingest_folder(inbox, agency=agency, allowed=who.agencies, source=_source(who))
     for result in results:
         print(result.summary("vi"))
         print(result.summary("en"))
@@ -112,7 +139,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             "mã nộp | id": df["submission_id"],
             "cơ quan | agency": df["agency"],
             "chế độ | regime": df["regime"],
-            "tệp | file": df["file_name"].fillna(""),
+            "tệp | file": df["file_name"].fillna("").map(display),
         }
     )
     print(show.to_string(index=False))

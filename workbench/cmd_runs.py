@@ -7,6 +7,8 @@ import sys
 
 import pandas as pd
 
+from analytics import store
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the run, runs and scheduler subcommands."""
@@ -99,5 +101,6 @@ def _scheduler(args: argparse.Namespace) -> int:
         "Bộ lập lịch đang chạy (Ctrl+C để dừng) | scheduler running (Ctrl+C to stop)",
         file=sys.stderr,
     )
+    store.catch_up()  # publish what a killed writer left behind
     scheduler.start()
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from analytics import store
 from workbench import serve
 
 
@@ -63,6 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    store.catch_up()  # publish what a killed writer left behind
     opts = serve.ServeOptions(
         port=args.port,
         ip=args.ip,
