@@ -28,6 +28,7 @@ from analytics.errors import NrisError
 from analytics.submission_files import (
     SUFFIXES,
     Limits,
+    Sheet,
     SubmissionFileError,
     display,
     file_hash,
@@ -161,11 +162,14 @@ def check(
     received_at: dt.datetime | None = None,
     data: bytes | None = None,
     limits: Limits | None = None,
+    sheets: list[Sheet] | None = None,
 ) -> tuple[Checked, str]:
     """Read and validate a file without storing anything; returns (validation result, content hash).
 
     The file is read only if it is a regular file within ``limits`` (a link, an oversized or an
-    unreadable file is refused before its bytes are read; its hash is then empty).
+    unreadable file is refused before its bytes are read; its hash is then empty). ``data`` gives the
+    bytes instead (an upload); ``sheets`` gives the cells already read from ``data`` (a JSON or
+    SDMX-CSV submission laid out as a form): the same rules then run on them.
     """
     path = Path(path)
     limits = limits or Limits.from_env()
@@ -174,7 +178,7 @@ def check(
     try:
         data = read_file(path, limits) if data is None else data
         digest = file_hash(data)
-        sheets = read_sheets(data, path.name, limits)
+        sheets = read_sheets(data, path.name, limits) if sheets is None else sheets
     except SubmissionFileError as exc:
         form = Form(issues=[Issue("error", "unreadable", exc.vi, exc.en)])
         return validate(form, cat, agency, received_at), digest if data is not None else ""
@@ -200,9 +204,11 @@ def submit(
     path: str | Path,
     agency: str | None = None,
     received_at: dt.datetime | None = None,
-    source: str = "file",
+    source: str = "local",
     allowed: Collection[str] | None = None,
     limits: Limits | None = None,
+    data: bytes | None = None,
+    sheets: list[Sheet] | None = None,
 ) -> SubmissionResult:
     """Validate a submission file and store it all-or-nothing; every attempt is audited.
 
@@ -210,10 +216,12 @@ def submit(
     agencies the sender is bound to (``analytics.senders``), refuses a file from any other.
     ``received_at`` defaults to now and is also the vintage of the stored values. A duplicate stores
     nothing but its audit row, and republishes the snapshot if an earlier writer left it behind.
+    ``data`` and ``sheets`` (see ``check``) let the exchange service submit an upload or a JSON body
+    through this same path; ``path`` then only names it.
     """
     path = Path(path)
     received_at = received_at or dt.datetime.now().replace(microsecond=0)
-    checked, digest = check(path, agency, received_at, limits=limits)
+    checked, digest = check(path, agency, received_at, data=data, limits=limits, sheets=sheets)
     if allowed is not None and checked.agency and checked.agency not in allowed:
         checked.issues.insert(
             0,
@@ -451,13 +459,18 @@ def _audit_failure(result: SubmissionResult, source: str) -> None:
         )
 
 
+def audit_refusal(result: SubmissionResult, source: str) -> None:
+    """Audit an attempt refused before its file was validated (e.g. a read-only token submitting)."""
+    _audit_failure(result, source)
+
+
 def ingest_folder(
     inbox: str | Path,
     agency: str | None = None,
     files: Iterable[Path] | None = None,
     allowed: Collection[str] | None = None,
     limits: Limits | None = None,
-    source: str = "file",
+    source: str = "local",
 ) -> list[SubmissionResult]:
     """Submit every file in ``inbox`` and move it to ``accepted/`` or ``rejected/`` with its report.
 

@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     status VARCHAR,            -- accepted | rejected | duplicate
     n_rows INTEGER, n_errors INTEGER, n_warnings INTEGER,
     reasons VARCHAR,           -- JSON list of the rejection reasons / warnings
-    source VARCHAR             -- demo | file | file: user x / inbox /path (bound sender) | api
+    source VARCHAR             -- demo | local | local: user x / inbox /path (bound sender) | api: token id
 );
 CREATE TABLE IF NOT EXISTS observations (
     indicator VARCHAR, area VARCHAR, period DATE, freq VARCHAR, value DOUBLE, unit VARCHAR,

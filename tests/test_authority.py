@@ -131,9 +131,9 @@ def test_senders_bound_to_inbox_or_user(env: dict[str, str], tmp_path: Path) -> 
     assert nris(env, "submit", str(form)).returncode == 0
     subs = analytics.submissions()  # the audit says who was checked, and how
     assert subs.loc[subs["file_name"] == "nso.csv", "source"].tolist() == [
-        f"file: user {senders.os_user()}"
+        f"local: user {senders.os_user()}"
     ]
-    assert subs.loc[subs["file_name"] == "qn.csv", "source"].tolist() == [f"file: inbox {inbox}"]
+    assert subs.loc[subs["file_name"] == "qn.csv", "source"].tolist() == [f"local: inbox {inbox}"]
     p = nris(env, "submit", str(write_csv(other / "hcm.csv", form_grid("UBND_79"))))
     assert p.returncode == 1
     assert "the sender may submit for CUSTOMS, NSO only, not for UBND_79" in p.stdout

@@ -71,7 +71,7 @@ def test_eight_processes_submit_at_once(demo_store: Path, tmp_path: Path, monkey
         outcomes += json.loads(out.strip().splitlines()[-1])
     assert sorted(outcomes) == ["accepted"] * 8 + ["duplicate"] * 8
     subs = analytics.submissions("accepted")
-    mine = subs[subs["source"] == "file"]
+    mine = subs[subs["source"] == "local"]
     assert sorted(mine["agency"]) == [f"UBND_{p}" for p in PROVINCES]
     assert mine["file_hash"].is_unique
     info = store.snapshot_info()

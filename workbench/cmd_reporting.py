@@ -71,8 +71,8 @@ def _sender(folder: Path, agency_arg: str | None) -> tuple[str | None, senders.S
 
 
 def _source(who: senders.Sender) -> str:
-    """The audit's ``source``: the file path, and the binding the sender was checked against."""
-    return "file" if who.agencies is None else f"file: {who.how}"
+    """The audit's ``source``: a local operator (not the API), and the binding checked."""
+    return "local" if who.agencies is None else f"local: {who.how}"
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
