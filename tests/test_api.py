@@ -485,3 +485,34 @@ def test_api_refuses_a_public_host_without_tls(tmp_path: Path) -> None:
         timeout=60,
     )
     assert out.returncode == 2 and "TLS" in out.stderr and "Traceback" not in out.stderr
+
+
+HTTP_CASES = [
+    "unknown_indicator",
+    "text_value",
+    "wrong_unit_xlsx",
+    "future_period",
+    "no_table",
+    "uncomputed_formula",
+    "empty_file",
+    "wrong_type",
+    "corrupt_xlsx",
+    "zip_bomb_ratio",
+    "xml_entity_bomb",
+    "other_province",
+]
+
+
+@pytest.mark.parametrize("name", HTTP_CASES)
+def test_malformed_files_over_http(api: Server, tmp_path: Path, name: str) -> None:
+    from test_ingest_malformed import CASES, _make
+
+    _, edit, kind, _, expected = next(c for c in CASES if c[0] == name)
+    path = _make(tmp_path, name, edit, kind)
+    before = obs_rows(api)
+    r = post_file(api, token(api.store, "UBND_04"), path.name, path.read_bytes())
+    assert r.status_code == (403 if expected == "area_not_agency" else 422), r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert expected in {p["kind"] for p in body["problems"]}
+    assert obs_rows(api) == before
