@@ -219,6 +219,34 @@ def submit(
     ``data`` and ``sheets`` (see ``check``) let the exchange service submit an upload or a JSON body
     through this same path; ``path`` then only names it.
     """
+    pending = prepare(path, agency, received_at, source, allowed, limits, data, sheets)
+    with store.writer() as con:
+        store_prepared(con, pending)
+    return pending.result
+
+
+@dataclass
+class Prepared:
+    """A validated submission waiting for the writer: its result (completed when stored)."""
+
+    result: SubmissionResult
+    checked: Checked
+    received_at: dt.datetime
+    source: str
+    file_name: str
+
+
+def prepare(
+    path: str | Path,
+    agency: str | None = None,
+    received_at: dt.datetime | None = None,
+    source: str = "local",
+    allowed: Collection[str] | None = None,
+    limits: Limits | None = None,
+    data: bytes | None = None,
+    sheets: list[Sheet] | None = None,
+) -> Prepared:
+    """The validation half of ``submit`` (no store lock held): read, check, judge the sender."""
     path = Path(path)
     received_at = received_at or dt.datetime.now().replace(microsecond=0)
     checked, digest = check(path, agency, received_at, data=data, limits=limits, sheets=sheets)
@@ -244,55 +272,67 @@ def submit(
         freq=checked.freq,
         issues=checked.issues,
     )
+    return Prepared(result, checked, received_at, source, path.name)
+
+
+def store_many(items: list[Prepared]) -> None:
+    """Store several validated submissions in one writer transaction and one publish (the
+    exchange service's group commit); each is still its own all-or-nothing audit and rows."""
     with store.writer() as con:
-        if result.status == "accepted" and checked.agency and checked.regime and checked.period:
-            dup = con.execute(
-                """SELECT min(submission_id) FROM submissions WHERE status = 'accepted'
-                   AND file_hash = ? AND agency = ? AND regime = ? AND period = ?""",
-                [digest, checked.agency, checked.regime, checked.period],
-            ).fetchall()[0][0]
-            if dup is not None:
-                result.status, result.duplicate_of = "duplicate", int(dup)
-                result.submission_id = store.next_submission_id(con)
-                _audit(con, result, path.name, received_at, source, checked.warnings)
-                return result  # the audit row only; no observation is written
-        sid = store.next_submission_id(con)
-        result.submission_id = sid
-        obs = checked.obs
-        if result.status == "accepted":
-            obs = _with_status(con, obs, checked.status, checked.agency)
-            result.n_rows = len(obs)
-            result.n_revised = int((obs["status"] == "revised").sum())
-        store.record_submission(
+        for item in items:
+            store_prepared(con, item)
+
+
+def store_prepared(con: Any, pending: Prepared) -> None:
+    """The storage half of ``submit``, inside a writer transaction: duplicate check, audit row,
+    observations. Fills in ``pending.result`` (id, status, rows)."""
+    result, checked, received_at = pending.result, pending.checked, pending.received_at
+    digest, source, file_name = result.file_hash, pending.source, pending.file_name
+    if result.status == "accepted" and checked.agency and checked.regime and checked.period:
+        dup = con.execute(
+            """SELECT min(submission_id) FROM submissions WHERE status = 'accepted'
+               AND file_hash = ? AND agency = ? AND regime = ? AND period = ?""",
+            [digest, checked.agency, checked.regime, checked.period],
+        ).fetchall()[0][0]
+        if dup is not None:
+            result.status, result.duplicate_of = "duplicate", int(dup)
+            result.submission_id = store.next_submission_id(con)
+            _audit(con, result, file_name, received_at, source, checked.warnings)
+            return  # the audit row only; no observation is written
+    sid = store.next_submission_id(con)
+    result.submission_id = sid
+    obs = checked.obs
+    if result.status == "accepted":
+        obs = _with_status(con, obs, checked.status, checked.agency)
+        result.n_rows = len(obs)
+        result.n_revised = int((obs["status"] == "revised").sum())
+    store.record_submission(
+        con,
+        submission_id=sid,
+        agency=checked.agency,
+        regime=checked.regime,
+        period=checked.period,
+        freq=checked.freq,
+        file_name=file_name,
+        file_hash=digest,
+        received_at=received_at,
+        status=result.status,
+        n_rows=len(obs) if result.status == "accepted" else len(checked.obs),
+        n_errors=len(checked.errors),
+        n_warnings=len(checked.warnings),
+        reasons=json.dumps([i.as_dict() for i in checked.issues[:MAX_REASONS]], ensure_ascii=False),
+        source=source,
+    )
+    if result.status == "accepted":
+        store.append_observations(
             con,
-            submission_id=sid,
-            agency=checked.agency,
-            regime=checked.regime,
-            period=checked.period,
-            freq=checked.freq,
-            file_name=path.name,
-            file_hash=digest,
-            received_at=received_at,
-            status=result.status,
-            n_rows=len(obs) if result.status == "accepted" else len(checked.obs),
-            n_errors=len(checked.errors),
-            n_warnings=len(checked.warnings),
-            reasons=json.dumps(
-                [i.as_dict() for i in checked.issues[:MAX_REASONS]], ensure_ascii=False
+            obs.assign(
+                submission_id=sid,
+                agency=checked.agency,
+                regime=checked.regime,
+                vintage=pd.Timestamp(received_at),
             ),
-            source=source,
         )
-        if result.status == "accepted":
-            store.append_observations(
-                con,
-                obs.assign(
-                    submission_id=sid,
-                    agency=checked.agency,
-                    regime=checked.regime,
-                    vintage=pd.Timestamp(received_at),
-                ),
-            )
-    return result
 
 
 def _audit(

@@ -221,7 +221,8 @@ def submit(
     sheets: list[Sheet] | None = None,
     fmt: str = "file",
 ) -> tuple[int, dict]:
-    """Submit through ``ingest.submit`` as the token's agency; returns (HTTP status, body)."""
+    """Submit as the token's agency through ``ingest.prepare`` and ``ingest.store_prepared`` (the two
+    halves of ``ingest.submit``); returns (HTTP status, body)."""
     import datetime as dt
 
     if not identity.may("submitter"):
@@ -232,8 +233,10 @@ def submit(
             "mã truy cập chỉ được đọc, không được nộp báo cáo",
             "this token may read only, not submit",
         )
+    from workbench.api import writer
+
     received = dt.datetime.now().replace(microsecond=0)
-    result = ingest.submit(
+    pending = ingest.prepare(
         Path(Path(name).name or "upload"),
         agency=identity.agency,
         received_at=received,
@@ -242,6 +245,7 @@ def submit(
         data=data,
         sheets=sheets,
     )
+    result = writer.store(pending)  # the same storage step as ingest.submit, group-committed
     return answer(result, received.isoformat(), fmt)
 
 

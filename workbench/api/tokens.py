@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,18 +74,25 @@ def db_path() -> Path:
     return paths.store_dir() / "api.sqlite"
 
 
+_local = threading.local()
+
+
 @contextmanager
 def connect() -> Iterator[sqlite3.Connection]:
-    """A connection in WAL mode (readers and one writer at a time across processes)."""
-    db_path().parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(db_path(), timeout=30.0, isolation_level=None)
-    try:
+    """This thread's connection in WAL mode (readers and one writer at a time across processes),
+    opened once per thread and store folder: a request pays no connect or schema cost."""
+    path = db_path()
+    cons: dict[Path, sqlite3.Connection] = getattr(_local, "cons", None) or {}
+    _local.cons = cons
+    con = cons.get(path)
+    if con is None or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path, timeout=30.0, isolation_level=None)
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")
         con.executescript(SCHEMA)
-        yield con
-    finally:
-        con.close()
+        cons[path] = con
+    yield con
 
 
 def _hash(secret: str, salt: bytes) -> bytes:
