@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SRC    := analytics forecasts workbench tests benchmarks
+API_PORT ?= 8800
 
 .PHONY: venv run test lint format clean-store
 
@@ -22,7 +23,13 @@ run: venv
 	$(BIN)/nris run quarterly_report --no-progress
 	$(BIN)/nris run indicator_forecast --workers 2 --no-progress
 	@echo "Báo cáo / reports: $${NRIS_REPORTS:-$(CURDIR)/reports}/index.html"
-	$(BIN)/nris serve
+	@TOKEN=$$($(BIN)/nris agency token create UBND_01 --expires 30d 2>/dev/null) && \
+	($(BIN)/nris api --port $(API_PORT) & API=$$!; trap 'kill $$API 2>/dev/null' EXIT INT TERM; \
+	 echo "Dịch vụ trao đổi / exchange API: http://127.0.0.1:$(API_PORT)/docs"; \
+	 echo "Trang nộp báo cáo / officers' page: http://127.0.0.1:$(API_PORT)/officer"; \
+	 echo "Mã truy cập thử / demo token (UBND_01, 30 days): $$TOKEN"; \
+	 echo "Báo cáo nhanh / briefings: http://127.0.0.1:8866"; \
+	 $(BIN)/nris serve)
 
 lint: venv
 	$(BIN)/ruff check $(SRC)
