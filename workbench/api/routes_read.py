@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Annotated, Literal
 
@@ -68,33 +69,51 @@ def get_data(
         code = analytics.resolve_indicators(indicator)
     except NrisError as exc:
         return problem(404, exc.vi, exc.en)
+    snapshot = store.snapshot_key()
+    if snapshot is None:
+        return problem(404, "chưa có bản công bố dữ liệu", "no published snapshot yet")
     try:
-        info = store.snapshot_info()
-        df = analytics.load(
-            code,
-            areas=[a for a in areas.split(",") if a.strip()] if areas else None,
-            start=_date(start, "start"),
-            end=_date(end, "end"),
-            as_of=_date(as_of, "as_of"),
-            frame="pandas",
-        )
+        body, media = _data(snapshot, code[0], areas, start, end, as_of, format)
     except StoreError as exc:
         return problem(404, exc.vi, exc.en)
     except NrisError as exc:
         return problem(400, exc.vi, exc.en)
+    return Response(body, media_type=media, headers={"X-NRIS-Snapshot": snapshot})
+
+
+@functools.lru_cache(maxsize=512)
+def _data(
+    snapshot: str,
+    code: str,
+    areas: str | None,
+    start: str | None,
+    end: str | None,
+    as_of: str | None,
+    format: str,
+) -> tuple[bytes, str]:
+    """One answer of ``GET /v1/data``, rendered once per snapshot: a snapshot is immutable, so the
+    same question against the same snapshot file always has the same answer (the key names it)."""
+    info = store.snapshot_info()
+    df = analytics.load(
+        [code],
+        areas=[a for a in areas.split(",") if a.strip()] if areas else None,
+        start=_date(start, "start"),
+        end=_date(end, "end"),
+        as_of=_date(as_of, "as_of"),
+        frame="pandas",
+    )
     assert isinstance(df, pd.DataFrame)
     df = df.assign(
         period=pd.to_datetime(df["period"]).dt.strftime("%Y-%m-%d"),
         vintage=pd.to_datetime(df["vintage"]).dt.strftime("%Y-%m-%dT%H:%M:%S"),
     )
-    headers = {"X-NRIS-Snapshot": info["file"]}
     if format == "csv":
-        return Response(df.to_csv(index=False), media_type="text/csv", headers=headers)
+        return df.to_csv(index=False).encode(), "text/csv; charset=utf-8"
     if format == "sdmx-csv":
-        return Response(sdmx.write(df), media_type=sdmx.MEDIA_TYPE, headers=headers)
+        return sdmx.write(df).encode(), sdmx.MEDIA_TYPE
     body = {
-        "indicator": code[0],
-        "snapshot": info["file"],
+        "indicator": code,
+        "snapshot": snapshot,
         "published_at": info.get("published_at"),
         "demo": bool(info.get("demo")),
         "observations": _records(
@@ -113,7 +132,7 @@ def get_data(
             ]
         ),
     }
-    return JSONResponse(body, headers=headers)
+    return json.dumps(body, ensure_ascii=False).encode(), "application/json"
 
 
 @router.get(
