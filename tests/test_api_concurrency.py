@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -48,6 +50,26 @@ def test_fifty_agencies_submit_at_once_through_two_workers(
     }
     toks = {a: token(folder, a) for a, _, _ in clients}
     server = start(folder, workers=2, env={"NRIS_API_RATE": "100000/60"})
+    events: list[dict] = []
+    listening = threading.Event()
+
+    def listen() -> None:  # one stream, on whichever worker takes it, sees both workers' writes
+        with httpx.stream(
+            "GET",
+            server.url + "/v1/events",
+            headers={"Authorization": f"Bearer {toks[clients[0][0]]}"},
+            timeout=httpx.Timeout(10, read=120),
+        ) as resp:
+            for line in resp.iter_lines():
+                listening.set()
+                if line.startswith("data: "):
+                    events.append(json.loads(line[6:]))
+                    if len(events) >= len(clients):
+                        return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert listening.wait(20)
     try:
 
         async def send(client: httpx.AsyncClient, agency: str) -> httpx.Response:
@@ -64,6 +86,7 @@ def test_fifty_agencies_submit_at_once_through_two_workers(
                 return await asyncio.gather(*jobs)
 
         answers = asyncio.run(main())
+        listener.join(60)
     finally:
         server.stop()
     by_agency: dict[str, list[httpx.Response]] = {}
@@ -73,6 +96,9 @@ def test_fifty_agencies_submit_at_once_through_two_workers(
         assert a.status_code == 201, (agency, a.text[:500])
         assert b.status_code == 201 and b.json() == a.json(), agency  # the retry: the same answer
     ids = {a: rs[0].json()["submission_id"] for a, rs in by_agency.items()}
+    assert sorted((e["submission_id"], e["agency"]) for e in events) == sorted(
+        (i, a) for a, i in ids.items()
+    )
     with store_env(folder):
         from analytics import reporting, store
 
