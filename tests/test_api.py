@@ -516,3 +516,28 @@ def test_malformed_files_over_http(api: Server, tmp_path: Path, name: str) -> No
     body = r.json()
     assert expected in {p["kind"] for p in body["problems"]}
     assert obs_rows(api) == before
+
+
+def test_an_admin_token_manages_its_own_agencys_tokens(api: Server) -> None:
+    admin = {"Authorization": f"Bearer {token(api.store, 'UBND_38', 'admin')}"}
+    made = httpx.post(
+        api.url + "/v1/tokens", headers=admin, json={"role": "reader", "expires": "1d"}
+    )
+    assert made.status_code == 201
+    new = made.json()
+    assert (
+        new["agency"] == "UBND_38" and new["role"] == "reader" and new["token"].startswith("nris_")
+    )
+    h = {"Authorization": f"Bearer {new['token']}"}
+    assert httpx.get(api.url + "/v1/catalog/areas", headers=h).status_code == 200
+    listed = httpx.get(api.url + "/v1/tokens", headers=admin).json()
+    assert new["token_id"] in {t["token_id"] for t in listed}
+    assert all(t["token"] is None for t in listed)  # never shown again
+    # a non-admin may not; another agency's token is not found
+    assert httpx.get(api.url + "/v1/tokens", headers=h).status_code == 403
+    other = token(api.store, "UBND_40")
+    assert (
+        httpx.delete(f"{api.url}/v1/tokens/{other.split('_')[1]}", headers=admin).status_code == 404
+    )
+    assert httpx.delete(f"{api.url}/v1/tokens/{new['token_id']}", headers=admin).status_code == 204
+    assert httpx.get(api.url + "/v1/catalog/areas", headers=h).status_code == 401

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from analytics.submission_files import MB, Limits
-from workbench.api import events, officer, routes_read, routes_submit
+from workbench.api import events, officer, routes_read, routes_submit, routes_tokens
 from workbench.api.problems import PROBLEM, TITLES
 from workbench.api.submissions import Problem, SubmissionIn
 
@@ -125,6 +125,7 @@ def create_app() -> FastAPI:
     app.include_router(routes_submit.router)
     app.include_router(routes_read.router)
     app.include_router(events.router)
+    app.include_router(routes_tokens.router)
     app.include_router(officer.router)
     app.mount("/static/swagger", StaticFiles(directory=_swagger_dir()), name="swagger")
     app.mount("/static/officer", StaticFiles(directory=officer.static_dir()), name="officer")
