@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from analytics.submission_files import MB, Limits
 from workbench.api import events, officer, routes_read, routes_submit, routes_tokens
-from workbench.api.problems import PROBLEM, TITLES
+from workbench.api.problems import PROBLEM, problem_body
 from workbench.api.submissions import Problem, SubmissionIn
 
 UPLOAD_PATHS = ("/v1/submissions", "/officer/upload")
@@ -79,15 +79,11 @@ async def _too_large(send: Send, cap: int) -> None:
 
     mb = cap / MB
     body = json.dumps(
-        {
-            "type": "about:blank",
-            "title": TITLES[413],
-            "status": 413,
-            "detail": f"nội dung vượt quá {mb:.1f} MB (NRIS_LIMITS file_mb) | "
+        problem_body(
+            413,
+            f"nội dung vượt quá {mb:.1f} MB (NRIS_LIMITS file_mb)",
             f"the request body exceeds {mb:.1f} MB (NRIS_LIMITS file_mb)",
-            "problems": [],
-            "n_problems": 0,
-        }
+        )
     ).encode()
     await send(
         {
@@ -133,15 +129,8 @@ def create_app() -> FastAPI:
     @app.exception_handler(HTTPException)
     async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
         d: Any = exc.detail
-        text = f"{d['vi']} | {d['en']}" if isinstance(d, dict) else str(d)
-        body = {
-            "type": "about:blank",
-            "title": TITLES.get(exc.status_code, "Problem"),
-            "status": exc.status_code,
-            "detail": text,
-            "problems": [],
-            "n_problems": 0,
-        }
+        vi, en = (d["vi"], d["en"]) if isinstance(d, dict) else (str(d), str(d))
+        body = problem_body(exc.status_code, vi, en)
         return JSONResponse(
             body, status_code=exc.status_code, media_type=PROBLEM, headers=exc.headers
         )

@@ -20,9 +20,9 @@ TITLES = {
 }
 
 
-def problem(status: int, vi: str, en: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """A problem+json response with a one-line Vietnamese | English detail."""
-    body: dict[str, Any] = {
+def problem_body(status: int, vi: str, en: str) -> dict[str, Any]:
+    """RFC 9457 fields with a one-line Vietnamese | English detail and no per-row problems."""
+    return {
         "type": "about:blank",
         "title": TITLES.get(status, "Problem"),
         "status": status,
@@ -30,6 +30,11 @@ def problem(status: int, vi: str, en: str, headers: dict[str, str] | None = None
         "problems": [],
         "n_problems": 0,
     }
+
+
+def problem(status: int, vi: str, en: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A problem+json response with a one-line Vietnamese | English detail."""
+    body = problem_body(status, vi, en)
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 

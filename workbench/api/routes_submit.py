@@ -16,7 +16,7 @@ from analytics.submission_files import SubmissionFileError
 from workbench.api import submissions as subs
 from workbench.api import tokens
 from workbench.api.auth import Identity, identity
-from workbench.api.problems import PROBLEM, problem, problem_responses
+from workbench.api.problems import PROBLEM, problem, problem_body, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["submissions"])
 
@@ -42,17 +42,7 @@ REQUEST_BODY = {
 
 
 def _problem_dict(status: int, vi: str, en: str, **extra: Any) -> dict:
-    return {
-        "type": "about:blank",
-        "title": {400: "Bad request", 415: "Unsupported media type", 409: "Conflict"}.get(
-            status, "Problem"
-        ),
-        "status": status,
-        "detail": f"{vi} | {en}",
-        "problems": [],
-        "n_problems": 0,
-        **extra,
-    }
+    return {**problem_body(status, vi, en), **extra}
 
 
 @dataclass

@@ -9,12 +9,10 @@ problem+json listing every problem in Vietnamese and English.
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from analytics import ingest
@@ -258,9 +256,3 @@ def csv_text(data: bytes) -> str:
     from analytics.submission_files import decode
 
     return decode(data)[0]
-
-
-def frame_csv(df: pd.DataFrame) -> str:
-    buf = io.StringIO()
-    df.to_csv(buf, index=False)
-    return buf.getvalue()
