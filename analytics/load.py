@@ -10,7 +10,7 @@ import pandas as pd
 import polars as pl
 
 from analytics import store
-from analytics.catalog import catalog
+from analytics.catalog import area_code, catalog
 from analytics.errors import unknown_code
 
 KEY = ["indicator", "area", "period", "freq"]
@@ -40,13 +40,11 @@ def resolve_indicators(codes: str | Iterable[str]) -> list[str]:
 
 
 def resolve_areas(codes: str | Iterable[str]) -> list[str]:
-    """Validate area codes ("VN", "R1".."R6", two-digit province codes)."""
+    """Validate area codes ("VN", "R1".."R6", two-digit province, five-digit commune codes)."""
     known = set(catalog().areas["code"])
     out = []
     for code in _as_list(codes) or []:
-        code = str(code).strip().upper()
-        if code.isdigit():
-            code = f"{int(code):02d}"
+        code = area_code(code)
         if code not in known:
             raise unknown_code("địa bàn", "area", code, known)
         out.append(code)
