@@ -493,6 +493,9 @@ def validate(
         else None
     )
     col = form.columns
+    commune_form = regime is not None and cat.regimes.set_index("code").loc[regime, "level"] == (
+        "commune"
+    )
     out: list[dict[str, Any]] = []
     seen: dict[tuple[str, str], int] = {}
     for r in form.rows:
@@ -526,6 +529,8 @@ def validate(
             )
             row_ok = False
         area = area_code(r["area"]) or (agency_area or NATION)
+        if commune_form and r["area"].strip().isdigit():  # Excel drops a commune's leading zeros
+            area = f"{int(r['area']):05d}"
         levels = str(ind.loc[code, "levels"]).split(";")
         if area not in areas.index:
             issues.append(
