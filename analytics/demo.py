@@ -295,7 +295,7 @@ def _filings(cat: Catalog, values: pd.DataFrame) -> pd.DataFrame:
     area_of = dict(zip(cat.agencies["code"], cat.agencies["area"], strict=True))
     subs = cat.regime_submitters.groupby("regime")["agency"].agg(list)
     cov = cat.coverage.groupby(["regime", "agency"])["area"].agg(list).to_dict()
-    rows = []
+    rows: list[tuple[str, str, str, str, str]] = []
     for regime, links in cat.regime_indicators.groupby("regime", sort=False):
         r = regimes.loc[regime]
         submitters = subs.get(regime, [])

@@ -81,7 +81,7 @@ def template_frame(regime: str, period: str, agency: str) -> tuple[dict[str, str
     ind = cat.indicators.set_index("code")
     codes = cat.regime_indicators.loc[cat.regime_indicators["regime"] == reg["code"], "indicator"]
     areas = _form_areas(str(reg["code"]), str(reg["level"]), str(ag["code"]), str(ag["area"]))
-    rows = []
+    rows: list[dict[str, object]] = []
     for code in codes:
         p, f = observation_period(
             start, freq, str(ind.loc[code, "frequency"]), str(ind.loc[code, "time_agg"])

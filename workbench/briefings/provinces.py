@@ -232,7 +232,7 @@ class Provinces(Briefing):
         kinds = (
             ranked["kind"]
             if lang == "vi"
-            else ranked["kind"].map(lambda k: COMMUNE_KINDS.get(k, k).lower())
+            else ranked["kind"].map(lambda k: str(COMMUNE_KINDS.get(k, k)).lower())
         )
         table = pd.DataFrame(
             {
