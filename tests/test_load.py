@@ -53,6 +53,12 @@ def test_no_store(empty_store):
 def test_rows_come_sorted_by_key(use_store):
     df = analytics.load(["RETAIL_SALES", "CPI", "EXPORTS"])
     assert df.equals(df.sort(["indicator", "area", "period", "freq"]))
+    # the snapshot keeps its rows in key order, so load does not sort them: M, Q, 6M, 9M and A
+    # figures starting on the same day, and every indicator at once, still come in key order
+    assert analytics.snapshot_info()["order"][:4] == ["indicator", "area", "period", "freq"]
+    every = analytics.load(None, freq="all")
+    assert every.filter(pl.col("freq") != "M").height > 0
+    assert every.equals(every.sort(["indicator", "area", "period", "freq"]))
 
 
 def test_freq_defaults_to_the_indicators_own(use_store):
