@@ -298,7 +298,7 @@ def _roll_up(
             ).unique(["_wcode", "area", "period", "freq"], keep="last")
             d = d.join(same, on=["_wcode", "area", "period", "freq"], how="left")
             d = d.with_columns(pl.coalesce("_w", "_we").alias("_w")).drop("_we")
-            w = w.filter(pl.col("_wf") == "A").drop("_wp", "_wf")
+            w = w.drop("_wp", "_wf")  # else, as for annual weights: that year's or an earlier one
         d = (
             d.sort("_y")
             .join_asof(
