@@ -68,7 +68,7 @@ def commune_completeness(
         month = _latest_month(code, codes)
     else:
         month = pd.Timestamp(period).to_period("M").start_time.date()
-    got = pd.DataFrame(columns=["area", "reported"])
+    got = pd.DataFrame({"area": pd.Series(dtype=str), "reported": pd.Series(dtype="int64")})
     if month is not None:
         vals = load(codes, areas=com["code"].tolist(), start=month, end=month)
         assert isinstance(vals, pl.DataFrame)

@@ -194,7 +194,8 @@ def generate_values(end: pd.Timestamp, seed: int = 2015) -> pd.DataFrame:
         series[code] = frame
         return frame
 
-    rows = [_commune_values(cat, prof, end, seed)]
+    communes = _commune_values(cat, prof, end, seed)  # none before July 2025
+    rows = [communes] if len(communes) else []
     for code in ind.index:
         if "commune" in ind.loc[code, "levels"].split(";"):
             continue  # reported by communes only: their province and nation figures add them up
