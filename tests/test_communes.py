@@ -199,3 +199,17 @@ def test_province_page_lists_the_communes(hue: dict) -> None:
     assert names.loc[hue["communes"][0], "name_en"] in body
     page.province.value = "79"  # not among the provinces filing communes
     assert "does not file commune figures yet" in text(page.body)
+
+
+def test_commune_codes_typed_as_numbers_are_communes(empty_store: Path, tmp_path: Path) -> None:
+    """Hà Nội's form as Excel shows it: Phường Ba Đình (00004) as 4, which outside a commune
+    regime would read as province 04 (Cao Bằng)."""
+    header, table = templates.template_frame("BC_XA_THANG", "2025-09", "UBND_01")
+    assert "00004" in set(table["area"])
+    grid = templates._grid(header, table)
+    for row in grid:
+        if len(row) > 6 and isinstance(row[0], int):
+            row[3], row[5] = int(row[3]), 1
+    checked = nris("submit", "--check", str(write_csv(tmp_path / "hanoi.csv", grid)))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert analytics.resolve_areas("4") == ["04"]  # anywhere else: a province
