@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def store_copy(demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = copy_store(demo_store, tmp_path / "store")
+    for name in ("alerts.sqlite", "requests.sqlite"):  # a watcher may have run on the demo store
+        (folder / name).unlink(missing_ok=True)
     monkeypatch.setenv("NRIS_STORE", str(folder))
     monkeypatch.setenv("NRIS_ALERT_SPOOL", str(tmp_path / "spool"))
     monkeypatch.delenv("NRIS_ALERT_WEBHOOK", raising=False)
@@ -344,3 +346,40 @@ def test_alerts_page_html(store_copy: Path, tmp_path: Path, lang: str) -> None:
     # the overview lists the most severe first
     top = front[front.index('<ul class="nris-alerts-top">') :]
     assert top.index("nris-sev-high") < top.index("</li>")
+
+
+def _nris(store_folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    full = {**os.environ, "PYTHONPATH": str(ROOT), "NRIS_STORE": str(store_folder), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "workbench.cli", *args],
+        env=full, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def test_cli_evaluate_then_the_watcher_step_adds_nothing(store_copy: Path, tmp_path: Path) -> None:
+    from workbench import outlook
+
+    done = _nris(store_copy, "alerts", "evaluate", "--no-outlook")
+    assert done.returncode == 0, done.stderr
+    n = len(book.alerts())
+    assert n > 0 and f"{n} alerts, {n} new" in done.stdout
+    assert len(_spooled(tmp_path)) == n
+    outlook._alerts(str(store.snapshot_key()), timed_only=True)  # what the watcher re-checks
+    assert len(book.alerts()) == n and len(_spooled(tmp_path)) == n
+
+
+def test_cli_requests(store_copy: Path) -> None:
+    made = _nris(
+        store_copy, "request", "create", "--regime", "BC_DOTXUAT_TTG", "--agencies",
+        "UBND_01,UBND_79", "--indicators", "CPI_YOY", "--due", "2099-01-31 17:00",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "request 1 created" in made.stdout
+    shown = _nris(store_copy, "request", "show", "1")
+    assert shown.returncode == 0
+    lines = [x.split() for x in shown.stdout.splitlines() if x.strip().startswith("UBND_")]
+    assert lines == [["UBND_01", "pending"], ["UBND_79", "pending"]]
+    bad = _nris(store_copy, "request", "create", "--regime", "BC_DOTXUAT_TTG", "--agencies",
+                "UBND_01", "--indicators", "CPI_YOY", "--due", "someday")  # fmt: skip
+    assert bad.returncode == 2 and "bad deadline 'someday'" in bad.stderr
+    assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
