@@ -383,3 +383,38 @@ def test_cli_requests(store_copy: Path) -> None:
                 "UBND_01", "--indicators", "CPI_YOY", "--due", "someday")  # fmt: skip
     assert bad.returncode == 2 and "bad deadline 'someday'" in bad.stderr
     assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_the_watcher_evaluates_each_new_snapshot(store_copy: Path, tmp_path: Path) -> None:
+    """The watcher process ``nris serve`` starts evaluates the snapshot it finds, then the next
+    one a submission publishes, while the submission itself goes on without waiting for it."""
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NRIS_STORE": str(store_copy)}
+    code = "from workbench import outlook; outlook.watch(0.2)"
+    log = tmp_path / "watcher.log"
+    with open(log, "w") as out:
+        watcher = subprocess.Popen(
+            [sys.executable, "-c", code], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+    def evaluated(snapshot: str | None, timeout: float = 180) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and watcher.poll() is None:
+            if book.evaluated(str(snapshot)):
+                return True
+            time.sleep(0.2)
+        return False
+
+    try:
+        assert evaluated(store.snapshot_key()), log.read_text()
+        assert "interval|EXPORTS|VN|2022-07" not in set(book.alerts()["key"])
+        got = ingest.submit(_customs_july(tmp_path, 3.0), received_at=dt.datetime(2022, 8, 3, 9))
+        assert got.ok
+        assert evaluated(store.snapshot_key())
+        assert "interval|EXPORTS|VN|2022-07" in set(book.alerts()["key"])
+        spooled = [m["key"] for m in _spooled(tmp_path)]
+        assert spooled.count("interval|EXPORTS|VN|2022-07") == 1
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
