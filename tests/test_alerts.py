@@ -186,7 +186,7 @@ def test_ack_and_resolve_persist_across_processes(store_copy: Path, tmp_path: Pa
     from analytics.senders import os_user
 
     line = next(x for x in listed.stdout.splitlines() if x.startswith(f"#{ids[0]} "))
-    assert f"acknowledged ({os_user()}, " in line
+    assert f"[Medium] Acknowledged ({os_user()}, " in line
     df = book.alerts().set_index("alert_id")
     assert df.loc[ids[0], "state"] == "acknowledged" and df.loc[ids[0], "acked_by"] == os_user()
     assert df.loc[ids[1], "state"] == "resolved" and df.loc[ids[1], "resolved_at"]
@@ -378,7 +378,8 @@ def test_cli_requests(store_copy: Path) -> None:
     shown = _nris(store_copy, "request", "show", "1")
     assert shown.returncode == 0
     lines = [x.split() for x in shown.stdout.splitlines() if x.strip().startswith("UBND_")]
-    assert lines == [["UBND_01", "pending"], ["UBND_79", "pending"]]
+    assert [(x[0], x[-1]) for x in lines] == [("UBND_01", "pending"), ("UBND_79", "pending")]
+    assert "nris template BC_DOTXUAT_TTG --period " in made.stdout
     bad = _nris(store_copy, "request", "create", "--regime", "BC_DOTXUAT_TTG", "--agencies",
                 "UBND_01", "--indicators", "CPI_YOY", "--due", "someday")  # fmt: skip
     assert bad.returncode == 2 and "bad deadline 'someday'" in bad.stderr

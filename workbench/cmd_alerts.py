@@ -10,6 +10,14 @@ from analytics import fmt, requests
 from analytics.senders import os_user
 
 
+STATE_WORDS = {
+    "on_time": "đúng hạn | on time",
+    "late": "muộn | late",
+    "missing": "chưa nộp | missing",
+    "pending": "chưa đến hạn | pending",
+}
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the alert and ad hoc request subcommands."""
     p = sub.add_parser("alerts", help="alerts after each snapshot (cảnh báo)")
@@ -62,14 +70,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     if df.empty:
         print("Không có cảnh báo | no alerts")
         return 0
-    why = "why_vi" if args.lang == "vi" else "why_en"
+    from workbench.briefings.i18n import t
+
+    lang = args.lang
+    why = "why_vi" if lang == "vi" else "why_en"
     for r in df.itertuples():
         who = ""
         if r.state == "acknowledged":
-            who = f" ({r.acked_by}, {fmt.datetime(r.acked_at, args.lang)})"
+            who = f" ({r.acked_by}, {fmt.datetime(r.acked_at, lang)})"
         elif r.state == "resolved":
-            who = f" ({r.resolved_by}, {fmt.datetime(r.resolved_at, args.lang)})"
-        print(f"#{r.alert_id} [{r.severity}] {r.state}{who} {r.key}")
+            who = f" ({r.resolved_by}, {fmt.datetime(r.resolved_at, lang)})"
+        print(f"#{r.alert_id} [{t(r.severity, lang)}] {t(r.state, lang)}{who} {r.key}")
         print(f"    {getattr(r, why)}")
     print(f"{len(df)} cảnh báo | alerts")
     return 0
@@ -114,6 +125,10 @@ def cmd_request_create(args: argparse.Namespace) -> int:
         f"Yêu cầu số {rid}: {r['regime']} kỳ {r['period']}, {len(r['agencies'])} cơ quan, hạn "
         f"{fmt.datetime(r['due'])} | request {rid} created"
     )
+    print(
+        f"Biểu mẫu để trả lời | the form to answer with: nris template {r['regime']} "
+        f"--period {r['period']} --agency {r['agencies'][0]} --out FILE.xlsx"
+    )
     return 0
 
 
@@ -153,7 +168,7 @@ def cmd_request_show(args: argparse.Namespace) -> int:
     show = pd.DataFrame(
         {
             "cơ quan | agency": st["agency"],
-            "trạng thái | state": st["state"],
+            "trạng thái | state": st["state"].map(STATE_WORDS),
             "nhận lúc | received": st["received_at"].map(
                 lambda t: "" if pd.isna(t) else fmt.datetime(t)
             ),
