@@ -9,7 +9,6 @@ import pandas as pd
 from analytics import fmt, requests
 from analytics.senders import os_user
 
-
 STATE_WORDS = {
     "on_time": "đúng hạn | on time",
     "late": "muộn | late",
