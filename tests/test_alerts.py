@@ -419,3 +419,22 @@ def test_the_watcher_evaluates_each_new_snapshot(store_copy: Path, tmp_path: Pat
     finally:
         watcher.terminate()
         watcher.wait(timeout=30)
+
+
+def test_an_alert_link_opens_its_indicator(
+    use_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.briefings import static
+    from workbench.briefings.indicator import Indicator, requested
+
+    link = rules.indicator_link("CPI_YOY", "01")
+    assert requested(link.split("?", 1)[1]) == {"code": "CPI_YOY", "area": "01"}
+    monkeypatch.setenv("QUERY_STRING", link.split("?", 1)[1])  # as Voilà gives it to a kernel
+    page = Indicator(lang="vi", poll=0)
+    assert (page.indicator.value, page.area.value) == ("CPI_YOY", "01")
+    monkeypatch.setenv("QUERY_STRING", "code=NOT_A_CODE")
+    assert Indicator(lang="vi", poll=0).indicator.value == "EXPORTS"
+    assert page.show("RETAIL_SALES", "79")  # what a preheated page does when the request comes
+    assert (page.indicator.value, page.area.value) == ("RETAIL_SALES", "79")
+    assert analytics.catalog().indicator("RETAIL_SALES")["name_vi"] in static.page_html(page.widget)
+    assert not page.show("NOT_A_CODE")

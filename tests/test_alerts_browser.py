@@ -10,6 +10,7 @@ from test_alerts import _customs_july
 from test_briefings import _free_port, _screenshot, browser  # noqa: F401  (a fixture)
 from test_ingest_helpers import copy_store
 
+import analytics
 from analytics import ingest, paths
 from workbench import serve
 from workbench.alerts import book
@@ -92,5 +93,32 @@ def test_alerts_page_in_chromium(alerts_server, browser) -> None:  # noqa: F811
             " === n + 1", arg=high, timeout=60_000,
         )  # fmt: skip
         assert outside == [], f"requests beyond localhost: {outside}"
+    finally:
+        ctx.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_an_alert_link_drills_down_in_chromium(alerts_server, browser) -> None:  # noqa: F811
+    server, _ = alerts_server
+    alert = next(r for r in book.alerts().itertuples() if r.indicator and r.indicator != "EXPORTS")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    try:
+        page = ctx.new_page()
+        page.goto(server.url(PAGE), timeout=240_000)
+        page.wait_for_selector(
+            ".nris-page.nris-live.nris-ready-vi .nris-alert-count", timeout=240_000
+        )
+        page.locator(f'.nris-page.nris-live a[href="{alert.link}"]').first.click()
+        page.wait_for_selector(
+            ".nris-page.nris-live.nris-ready-vi .nris-chart svg", timeout=240_000
+        )
+        chosen = page.eval_on_selector(
+            ".nris-page.nris-live .nris-indicator select", "s => s.options[s.selectedIndex].text"
+        )
+        assert (
+            chosen.replace("\xa0", " ") == analytics.catalog().indicator(alert.indicator)["name_vi"]
+        )
+        assert alert.indicator != "EXPORTS"  # not the page's default: the address chose it
     finally:
         ctx.close()
