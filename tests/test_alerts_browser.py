@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pytest
@@ -36,9 +37,16 @@ def alerts_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory):
     ready = tmp / "ready"
     env = {"NRIS_STORE": str(folder), "NRIS_BRIEFING_READY_DIR": str(ready),
            "NRIS_BRIEFING_POLL": "0", "NRIS_ALERT_SPOOL": "off"}  # fmt: skip
-    opts = serve.ServeOptions(port=_free_port(), preheat=False, warm_outlook=False, extra_env=env)
+    # preheated, as `nris serve` runs: the pages are computed before anyone asks for them, and
+    # a drill-down link's address reaches its page when the request arrives
+    opts = serve.ServeOptions(port=_free_port(), pool_size=1, warm_outlook=False, extra_env=env)
     server = serve.start(opts, log=tmp / "voila.log")
     try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not (
+            list(ready.glob("alerts-*.ready")) and list(ready.glob("indicator-*.ready"))
+        ):
+            time.sleep(0.5)
         yield server, folder
     finally:
         server.stop()
@@ -113,12 +121,16 @@ def test_an_alert_link_drills_down_in_chromium(alerts_server, browser) -> None: 
         page.wait_for_selector(
             ".nris-page.nris-live.nris-ready-vi .nris-chart svg", timeout=240_000
         )
+        name = analytics.catalog().indicator(alert.indicator)["name_vi"]
+        page.wait_for_function(  # a preheated page switches once the request has reached it
+            "n => { const s = document.querySelector('.nris-page.nris-live .nris-indicator select');"
+            " return s && s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ') === n; }",
+            arg=name, timeout=60_000,
+        )  # fmt: skip
         chosen = page.eval_on_selector(
             ".nris-page.nris-live .nris-indicator select", "s => s.options[s.selectedIndex].text"
         )
-        assert (
-            chosen.replace("\xa0", " ") == analytics.catalog().indicator(alert.indicator)["name_vi"]
-        )
+        assert chosen.replace("\xa0", " ") == name
         assert alert.indicator != "EXPORTS"  # not the page's default: the address chose it
     finally:
         ctx.close()
