@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "workbench.cmd_runs",
     "workbench.cmd_reporting",
     "workbench.cmd_serve",
+    "workbench.cmd_alerts",
 ]
 
 
