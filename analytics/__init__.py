@@ -20,6 +20,7 @@ from analytics.catalog import (
     regimes,
     targets,
 )
+from analytics.communes import commune_completeness, commune_values
 from analytics.errors import CatalogError, NrisError, StoreError, UnknownCodeError
 from analytics.ingest import submit
 from analytics.load import load, resolve_areas, resolve_indicators, vintages
@@ -48,6 +49,8 @@ __all__ = [
     "areas",
     "calendar",
     "catalog",
+    "commune_completeness",
+    "commune_values",
     "contributions",
     "demo",
     "domains",

@@ -23,8 +23,16 @@ MEASURES = ("flow", "stock", "index", "rate", "pct_change")
 TIME_AGGS = ("sum", "mean", "last")
 AREA_AGGS = ("sum", "wmean", "none")
 DIRECTIONS = ("up", "down", "neutral")
-LEVELS = ("national", "province")
-AREA_LEVELS = ("nation", "region", "province")
+LEVELS = ("national", "province", "commune")
+AREA_LEVELS = ("nation", "region", "province", "commune")
+LEVEL_OF_AREA = {
+    "nation": "national",
+    "region": "province",
+    "province": "province",
+    "commune": "commune",
+}
+"""The reporting level (indicators.csv ``levels``) of a row for each level of area."""
+COMMUNE_KINDS = {"xã": "Commune", "phường": "Ward", "đặc khu": "Special Zone"}
 AGENCY_KINDS = ("ministry", "agency", "province", "government")
 TARGET_KINDS = ("NA_GOV", "GOV_MINISTRY", "GOV_PROVINCE")
 COMPARISONS = (">=", "<=", "range")
@@ -73,6 +81,13 @@ class Catalog:
     def provinces(self) -> pd.DataFrame:
         """The 34 provinces (after the 2025 merger)."""
         return self.areas[self.areas["level"] == "province"].reset_index(drop=True)
+
+    def communes(self, province: str | None = None) -> pd.DataFrame:
+        """The 3,321 communes, wards and special zones (of one ``province``), in the package's order."""
+        com = self.areas[self.areas["level"] == "commune"]
+        if province is not None:
+            com = com[com["parent"] == province]
+        return com.reset_index(drop=True)
 
     def __repr__(self) -> str:
         return (
@@ -139,6 +154,52 @@ def _to_int(df: pd.DataFrame, col: str, file: str) -> None:
         ) from None
 
 
+def area_code(text: object) -> str:
+    """An area code as the catalog writes it: ``1`` -> ``01`` (a province), ``70`` stays a province
+    code only with at most two digits; three to five digits are a commune (``70`` ... ``00070``)."""
+    code = str(text).strip().upper()
+    if code.isdigit():
+        return f"{int(code):02d}" if len(code) <= 2 else f"{int(code):05d}"
+    return code
+
+
+def ascii_name(name: str) -> str:
+    """A Vietnamese name without its diacritics ("Đồng Xoài" -> "Dong Xoai"), for English pages."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
+    return "".join(c for c in text if unicodedata.category(c) != "Mn")
+
+
+def _communes(provinces: pd.DataFrame) -> pd.DataFrame:
+    """The communes and wards of the 34 provinces as ``vietnam-provinces`` lists them since 1 July
+    2025: code (5 digits), names, level ``commune``, parent = the province's code, kind."""
+    import vietnam_provinces as vp
+
+    known = set(provinces["code"])
+    rows = []
+    for w in vp.Ward.iter_all():
+        kind = str(w.division_type.value)
+        parent = f"{int(w.province_code):02d}"
+        if parent not in known:
+            raise CatalogError(
+                f"areas.csv: thiếu tỉnh {parent} của xã {w.name} (vietnam-provinces)",
+                f"areas.csv: province {parent} of commune {w.name} is missing (vietnam-provinces)",
+            )
+        bare = w.name[len(kind) :].strip() if w.name.lower().startswith(kind) else w.name
+        rows.append(
+            {
+                "code": f"{int(w.code):05d}",
+                "name_vi": w.name,
+                "name_en": f"{ascii_name(bare)} {COMMUNE_KINDS.get(kind, '')}".strip(),
+                "level": "commune",
+                "parent": parent,
+                "kind": kind,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _areas_of(
     token: object, agency: str, area_of: dict[str, str], areas: pd.DataFrame, regime: str
 ) -> list[str]:
@@ -146,9 +207,13 @@ def _areas_of(
     text = str(token).strip()
     if text == "own":
         return [area_of[agency]]
+    if text == "communes":  # the communes of the agency's own area (all of them for the nation)
+        com = areas[areas["level"] == "commune"]
+        own = area_of[agency]
+        return com.loc[(com["parent"] == own) | (own == NATION), "code"].tolist()
     if text in ("provinces", "regions"):
         return areas.loc[areas["level"] == text[:-1], "code"].tolist()
-    code = f"{int(text):02d}" if text.isdigit() else text.upper()
+    code = area_code(text)
     if code not in set(areas["code"]):
         raise _fail(
             "regimes.yml",
@@ -166,9 +231,11 @@ def _coverage(
 
     ``coverage: {MAE: [VN, provinces]}`` lets MAE report the nation and every province under that
     regime; a submitter not named there (or a regime without ``coverage``) reports its own area only,
-    the ``area`` of agencies.csv: a province its province, a ministry the nation.
+    the ``area`` of agencies.csv: a province its province, a ministry the nation; under a
+    ``level: commune`` regime the communes of that area (``communes``).
     """
     by_regime = {str(i.get("code")): i.get("coverage") or {} for i in items}
+    commune_level = {str(i.get("code")) for i in items if str(i.get("level")) == "commune"}
     area_of = dict(zip(agencies["code"], agencies["area"], strict=True))
     rows = []
     for regime, agency in subs.itertuples(index=False):
@@ -180,7 +247,7 @@ def _coverage(
                 "coverage phải là bảng cơ quan -> danh sách địa bàn",
                 "coverage must map agencies to lists of areas",
             )
-        tokens = spec.get(agency, ["own"])
+        tokens = spec.get(agency, ["communes" if regime in commune_level else "own"])
         for token in tokens if isinstance(tokens, list) else [tokens]:
             for area in _areas_of(token, agency, area_of, areas, regime):
                 rows.append((regime, agency, area))
@@ -207,7 +274,8 @@ def _authority(
     """For every (indicator, area) some regime reaches, the agency whose figure is the consolidated one.
 
     By rule: for the nation, the indicator's owning agency (indicators.csv) if it reports it, for a
-    province its People's Committee if it reports it; otherwise the first submitter reaching it, in
+    province its People's Committee if it reports it, for a commune its province's People's
+    Committee (communes report to their province) if it reports it; otherwise the first submitter reaching it, in
     regimes.yml order. ``authority.csv`` overrides the rule and says whether figures from any other
     source are kept as that source's own series (``keep``, the default) or refused (``refuse``).
     """
@@ -217,6 +285,10 @@ def _authority(
         for c, a, k in agencies[["code", "area", "kind"]].itertuples(index=False)
         if k == "province"
     }
+    communes = areas[areas["level"] == "commune"]
+    for code, parent in zip(communes["code"], communes["parent"], strict=True):
+        if parent in own_agency:
+            own_agency[code] = own_agency[parent]
     covered: dict[str, list[tuple[str, str]]] = {}  # regime -> (agency, area), in catalog order
     for regime, agency, area in coverage.itertuples(index=False):
         covered.setdefault(regime, []).append((agency, area))
@@ -252,8 +324,8 @@ def _authority_overrides(
     for r in df.itertuples(index=False):
         if r.area in ("provinces", "regions"):
             codes = areas.loc[areas["level"] == r.area[:-1], "code"].tolist()
-        elif r.area in set(areas["code"]):
-            codes = [r.area]
+        elif area_code(r.area) in set(areas["code"]):
+            codes = [area_code(r.area)]
         else:
             raise _fail(f, r.code, f"không có địa bàn '{r.area}'", f"unknown area '{r.area}'")
         for area in codes:
@@ -446,6 +518,15 @@ def _load_catalog_cached(folder_s: str, _stamp: tuple) -> Catalog:
     for col in ("lat", "lon", "population_k", "econ_weight"):
         if col in areas:
             areas[col] = pd.to_numeric(areas[col], errors="coerce")
+    if (areas["level"] == "commune").any():
+        raise _fail(
+            "areas.csv",
+            areas.loc[areas["level"] == "commune", "code"].iloc[0],
+            "xã, phường lấy từ gói vietnam-provinces, không ghi trong areas.csv",
+            "communes come from the vietnam-provinces package, not areas.csv",
+        )
+    areas = pd.concat([areas, _communes(areas[areas["level"] == "province"])], ignore_index=True)
+    area_codes = set(areas["code"])
 
     regimes, links, subs, items = _load_regimes(folder, agencies)
     r = "regimes.yml"
@@ -465,6 +546,15 @@ def _load_catalog_cached(folder_s: str, _stamp: tuple) -> Catalog:
                 link["regime"],
                 f"chỉ tiêu {link['indicator']} không báo cáo cấp tỉnh",
                 f"indicator {link['indicator']} is not reported at province level",
+            )
+    commune_regimes = set(regimes.loc[regimes["level"] == "commune", "code"])
+    for _, link in links[links["regime"].isin(commune_regimes)].iterrows():
+        if "commune" not in levels[link["indicator"]].split(";"):
+            raise _fail(
+                r,
+                link["regime"],
+                f"chỉ tiêu {link['indicator']} không báo cáo cấp xã",
+                f"indicator {link['indicator']} is not reported at commune level",
             )
     # how a derived indicator is computed from its base series ("yoy(CPI)"), see analytics.derived
     profiles = folder / "demo_profiles.csv"
@@ -539,7 +629,7 @@ def agencies() -> pd.DataFrame:
 
 
 def areas() -> pd.DataFrame:
-    """The nation, the 6 socio-economic regions and the 34 provinces."""
+    """The nation, the 6 socio-economic regions, the 34 provinces and their 3,321 communes."""
     return catalog().areas.copy()
 
 

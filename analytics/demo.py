@@ -47,6 +47,8 @@ COVID_QUARTERS = {(2020, 1): 0.2, (2020, 2): 0.3, (2020, 3): 0.2, (2021, 3): 0.8
 FORMULA = re.compile(r"^(\w+)\(([A-Z0-9_]+)(?:,([A-Z0-9_]+))?\)$")
 LATE_SHARE = 0.04
 MISSING_PROVINCES = 3
+COMMUNES_FROM = pd.Timestamp("2025-07-01")  # two-tier local government: communes report since then
+MISSING_COMMUNES = 5  # communes of each reporting province whose latest figures have not come in
 
 
 def latest_complete_month(today: dt.date | None = None) -> pd.Timestamp:
@@ -192,8 +194,11 @@ def generate_values(end: pd.Timestamp, seed: int = 2015) -> pd.DataFrame:
         series[code] = frame
         return frame
 
-    rows = []
+    communes = _commune_values(cat, prof, end, seed)  # none before July 2025
+    rows = [communes] if len(communes) else []
     for code in ind.index:
+        if "commune" in ind.loc[code, "levels"].split(";"):
+            continue  # reported by communes only: their province and nation figures add them up
         frame = build(code).round(int(ind.loc[code, "decimals"]))
         long = (
             frame.rename_axis("period")
@@ -208,6 +213,53 @@ def generate_values(end: pd.Timestamp, seed: int = 2015) -> pd.DataFrame:
     out = pd.concat(rows, ignore_index=True)
     out["period"] = pd.to_datetime(out["period"]).dt.date
     return out[["indicator", "area", "period", "freq", "value", "unit"]]
+
+
+def _commune_values(cat: Catalog, prof: pd.DataFrame, end: pd.Timestamp, seed: int) -> pd.DataFrame:
+    """Commune-level indicators for the communes of the provinces that file a commune regime.
+
+    Each commune has a size (lognormal, fixed per commune) scaling the profile's base; monthly
+    values follow the profile's trend, season and Tết, from July 2025 (the communes' first month).
+    Rates (``measure = rate``) vary around the base and stay within 0-100.
+    """
+    cols = ["indicator", "area", "period", "freq", "value", "unit"]
+    ind = cat.indicators.set_index("code")
+    codes = [c for c in ind.index if "commune" in ind.loc[c, "levels"].split(";")]
+    idx = pd.date_range(COMMUNES_FROM, end, freq="MS")
+    links = cat.regime_indicators[cat.regime_indicators["indicator"].isin(codes)]
+    regimes = set(links["regime"])
+    cov = cat.coverage[cat.coverage["regime"].isin(regimes)]
+    communes = cat.areas.set_index("code").loc[sorted(set(cov["area"]))]
+    if not codes or len(idx) == 0 or communes.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for code in codes:
+        p = prof.loc[code]
+        additive = ind.loc[code, "measure"] == "rate"
+        rng = _rng(seed, code, "communes")
+        calm = p.where(
+            p.index != "noise", 0.0
+        )  # the level without noise: each commune adds its own
+        level = np.asarray(_base_series(calm, "M", additive, idx, rng), dtype=float)[:, None]
+        size = np.exp(rng.normal(0, 0.5, len(communes)))[None, :]
+        eps = np.zeros((len(idx), len(communes)))  # each commune's own AR(1) wander
+        shocks = rng.normal(0, 1, eps.shape)
+        for i in range(len(idx)):
+            eps[i] = 0.5 * (eps[i - 1] if i else 0.0) + shocks[i]
+        if additive:
+            values = np.clip(level + p["noise"] * eps, 0, 100)
+        else:
+            values = level * size * np.exp(p["noise"] * eps)
+        frame = pd.DataFrame(values, index=idx, columns=communes.index)
+        long = frame.rename_axis("period").reset_index().melt("period", var_name="area")
+        long["indicator"] = code
+        long["freq"] = "M"
+        long["unit"] = ind.loc[code, "unit_vi"]
+        long["value"] = long["value"].round(int(ind.loc[code, "decimals"]))
+        rows.append(long)
+    out = pd.concat(rows, ignore_index=True)
+    out["period"] = pd.to_datetime(out["period"]).dt.date
+    return out[cols]
 
 
 def _with_prelim(values: pd.DataFrame, ind: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -243,7 +295,8 @@ def _filings(cat: Catalog, values: pd.DataFrame) -> pd.DataFrame:
     regimes = cat.regimes.set_index("code")
     area_of = dict(zip(cat.agencies["code"], cat.agencies["area"], strict=True))
     subs = cat.regime_submitters.groupby("regime")["agency"].agg(list)
-    rows = []
+    cov = cat.coverage.groupby(["regime", "agency"])["area"].agg(list).to_dict()
+    rows: list[tuple[str, str, str, str, str]] = []
     for regime, links in cat.regime_indicators.groupby("regime", sort=False):
         r = regimes.loc[regime]
         submitters = subs.get(regime, [])
@@ -251,24 +304,20 @@ def _filings(cat: Catalog, values: pd.DataFrame) -> pd.DataFrame:
             continue
         codes = links["indicator"].tolist()
         for agency in submitters:
-            if r["level"] == "province":
+            if r["level"] in ("province", "commune"):  # each files its own areas
                 mine = codes
             else:
                 mine = [c for c in codes if ind.loc[c, "agency"] == agency]
                 if agency == submitters[0]:
                     mine += [c for c in codes if ind.loc[c, "agency"] not in submitters]
+            if r["level"] == "commune":  # a province files the communes it covers
+                areas = cov.get((regime, agency), [])
+            else:
+                areas = [NATION if r["level"] == "national" else area_of[agency]]
             for code in mine:
                 native = ind.loc[code, "frequency"]
                 freq = r["frequency"] if MONTHS[r["frequency"]] > MONTHS[native] else native
-                rows.append(
-                    (
-                        regime,
-                        agency,
-                        code,
-                        NATION if r["level"] == "national" else area_of[agency],
-                        freq,
-                    )
-                )
+                rows.extend((regime, agency, code, area, freq) for area in areas)
     links = pd.DataFrame(rows, columns=["regime", "agency", "indicator", "area", "freq"])
     coarse = links.loc[
         links["freq"] != links["indicator"].map(ind["frequency"]), ["indicator", "freq"]
@@ -345,7 +394,19 @@ def demo_submissions(values: pd.DataFrame, seed: int = 2015) -> tuple[pd.DataFra
     obs = pd.concat([prelim, official], ignore_index=True).rename(
         columns={"received_at": "vintage"}
     )
-    return subs, obs
+    return subs, _missing_communes(cat, obs, last_month)
+
+
+def _missing_communes(cat: Catalog, obs: pd.DataFrame, last_month: object) -> pd.DataFrame:
+    """Drop the latest month's figures of a few communes of each province filing communes: they
+    had not reported to their province when it filed (completeness of the communes shows them)."""
+    level = cat.areas.set_index("code")["level"]
+    latest = (obs["period"] == last_month) & (obs["area"].map(level) == "commune")
+    late = set()
+    for _province, g in obs[latest].groupby("agency"):
+        areas = sorted(g["area"].unique())
+        late |= set(areas[:: max(1, len(areas) // MISSING_COMMUNES)][:MISSING_COMMUNES])
+    return obs[~(latest & obs["area"].isin(late))].reset_index(drop=True)
 
 
 def build_demo(end: str | dt.date | None = None, seed: int = 2015, batches: int = 1) -> dict:

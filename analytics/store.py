@@ -58,6 +58,9 @@ SUBMISSION_COLUMNS = [
     "source",
 ]
 STATUSES = ("preliminary", "official", "revised")
+SNAPSHOT_ORDER = ["indicator", "area", "period", "freq", "vintage", "submission_id"]
+"""Row order of a snapshot: by indicator first, so a reader's filter skips whole row groups, and
+by key then vintage, so the latest rows come out in key order and readers need not sort them."""
 KEEP_OLD_SNAPSHOTS_S = 300
 
 SCHEMA = """
@@ -300,7 +303,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection) -> Path:
                            PARTITION BY indicator, area, period, freq, authoritative
                            ORDER BY vintage DESC, submission_id DESC) = 1 AS is_latest
                 FROM o
-                ORDER BY indicator, area, period, vintage
+                ORDER BY {", ".join(SNAPSHOT_ORDER)}
             ) TO '{tmp}' (FORMAT PARQUET, COMPRESSION zstd, ROW_GROUP_SIZE 65536)
             """
         )
@@ -323,6 +326,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection) -> Path:
         "obs_rows": int(stats[0]),
         "last_submission": _last_submission(con),
         "authority": _authority_key(),
+        "order": SNAPSHOT_ORDER,
     }
     _write_manifest(manifest)
     _remove_old_snapshots(keep={final, subs_file})

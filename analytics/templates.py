@@ -80,13 +80,13 @@ def template_frame(regime: str, period: str, agency: str) -> tuple[dict[str, str
     freq = str(reg["frequency"])
     ind = cat.indicators.set_index("code")
     codes = cat.regime_indicators.loc[cat.regime_indicators["regime"] == reg["code"], "indicator"]
-    area = str(ag["area"])
-    rows = []
+    areas = _form_areas(str(reg["code"]), str(reg["level"]), str(ag["code"]), str(ag["area"]))
+    rows: list[dict[str, object]] = []
     for code in codes:
         p, f = observation_period(
             start, freq, str(ind.loc[code, "frequency"]), str(ind.loc[code, "time_agg"])
         )
-        rows.append(
+        rows.extend(
             {
                 "code": code,
                 "name": ind.loc[code, "name_vi"],
@@ -95,6 +95,7 @@ def template_frame(regime: str, period: str, agency: str) -> tuple[dict[str, str
                 "period": p,
                 "freq": f,
             }
+            for area in areas
         )
     table = pd.DataFrame(rows)
     table["previous"] = _previous_values(table)
@@ -116,6 +117,15 @@ def template_frame(regime: str, period: str, agency: str) -> tuple[dict[str, str
         header["Hạn nộp / Deadline"] = f"{due:%H:%M %d/%m/%Y}"
     header["Trạng thái số liệu / Status"] = "sơ bộ (preliminary)\tsơ bộ | chính thức"
     return header, table
+
+
+def _form_areas(regime: str, level: str, agency: str, own: str) -> list[str]:
+    """The areas a form has rows for: the agency's own area, or under a commune-level regime each
+    commune it covers (a province's communes, in the package's order)."""
+    if level != "commune":
+        return [own]
+    cov = catalog().coverage
+    return cov.loc[(cov["regime"] == regime) & (cov["agency"] == agency), "area"].tolist()
 
 
 def _previous_values(table: pd.DataFrame) -> list[float | None]:
@@ -265,6 +275,7 @@ def fill_template(path: str | Path, values: dict[tuple[str, str], object]) -> No
 def expected_rows(regime: str, agency: str) -> list[tuple[str, str]]:
     """The (indicator, area) rows a form of ``regime`` for ``agency`` carries."""
     cat = catalog()
-    area = str(cat.agencies.set_index("code").loc[agency, "area"])
+    area = str(cat.agencies.set_index("code").loc[agency, "area"]) or NATION
+    level = str(cat.regimes.set_index("code").loc[regime, "level"])
     codes = cat.regime_indicators.loc[cat.regime_indicators["regime"] == regime, "indicator"]
-    return [(c, area if area else NATION) for c in codes]
+    return [(c, a) for c in codes for a in _form_areas(regime, level, agency, area)]

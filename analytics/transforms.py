@@ -205,7 +205,8 @@ def _base_totals(code: str, areas: list[str], source: pl.DataFrame, freq: str) -
 
 
 def _weights(codes: Iterable[str], areas: Iterable[str]) -> pl.DataFrame:
-    """Weight values by area and year (latest year at or before each period's year is used)."""
+    """Weight values by area: year (``_wy``) for annual weights, and period and freq (``_wp``,
+    ``_wf``) so that a weight of the rows' own frequency is taken for the very same period."""
     from analytics.load import load  # local: transforms stay usable without a store
 
     w = load(list(codes), areas=list(areas))
@@ -215,68 +216,113 @@ def _weights(codes: Iterable[str], areas: Iterable[str]) -> pl.DataFrame:
         "area",
         pl.col("period").dt.year().alias("_wy"),
         pl.col("value").alias("_w"),
+        pl.col("period").alias("_wp"),
+        pl.col("freq").alias("_wf"),
     )
 
 
 def aggregate_areas(
     df: Frame, to: str = "nation", weights: pl.DataFrame | None = None, complete: bool = True
 ) -> Frame:
-    """Aggregate province rows to regions ("region") or the nation ("nation") by the area rule.
+    """Aggregate areas up the tree by the area rule: communes to their province ("province"),
+    provinces to regions ("region") or the nation ("nation").
 
     Additive indicators are summed; ``wmean`` indicators are averaged with their weight indicator
     (e.g. population) of the same year or the latest before; ``none`` indicators cannot be aggregated.
     ``weights`` (columns _wcode, area, _wy, _w) may be given to avoid reading the store.
-    With ``complete`` (the default) a total is only given when every province of the region or
-    nation reported: a sum with a missing province is not a regional figure.
+    With ``complete`` (the default) a total is only given when every child reported: a province
+    needs all its communes, a region or the nation all its provinces.
+    Commune rows go commune -> province -> nation: for a region or the nation, a province with no row
+    of its own in ``df`` counts with the total of its communes (a ``wmean`` one weighing as the sum of
+    its communes' weights), so the result equals the communes' own sum or weighted mean.
     """
-    if to not in ("nation", "region"):
+    if to not in ("nation", "region", "province"):
         raise NrisError(
-            f"Cấp tổng hợp '{to}' không hợp lệ (nation, region)",
-            f"bad level '{to}' (nation, region)",
+            f"Cấp tổng hợp '{to}' không hợp lệ (nation, region, province)",
+            f"bad level '{to}' (nation, region, province)",
         )
-    cat = catalog()
-    prov = cat.provinces()
-    parent = dict(
-        zip(prov["code"], prov["parent"] if to == "region" else ["VN"] * len(prov), strict=True)
-    )
-    d = _to_pl(df).filter(pl.col("area").is_in(list(parent)))
-    d = d.with_columns(
+    areas = catalog().areas
+    prov = areas[areas["level"] == "province"]
+    com = areas[areas["level"] == "commune"]
+    d = _to_pl(df)
+    by_commune = d.filter(pl.col("area").is_in(com["code"].tolist()))
+    if not by_commune.is_empty():
+        by_commune = _roll_up(
+            by_commune, dict(zip(com["code"], com["parent"], strict=True)), weights, complete
+        )
+    if to == "province":
+        out = by_commune
+    else:
+        up = prov["parent"] if to == "region" else ["VN"] * len(prov)
+        parent = dict(zip(prov["code"], up, strict=True))
+        own = d.filter(pl.col("area").is_in(list(parent)))
+        rows = own
+        if "n_areas" in by_commune.columns:  # provinces with no row of their own: their communes
+            key = ["indicator", "area", "period", "freq"]
+            filled = by_commune.join(own, on=key, how="anti").drop("n_areas")
+            rows = pl.concat([own, filled], how="diagonal_relaxed")
+        out = _roll_up(rows, parent, weights, complete)
+    return _like(out.drop("_w", strict=False), df)
+
+
+def _roll_up(
+    d: pl.DataFrame, parent: dict[str, str], weights: pl.DataFrame | None, complete: bool
+) -> pl.DataFrame:
+    """One step of :func:`aggregate_areas`: rows of the areas in ``parent`` to their parents, with
+    ``n_areas`` (children reporting) and ``_w`` (their summed weight, for the next step up)."""
+    d = d.filter(pl.col("area").is_in(list(parent))).with_columns(
         pl.col("area").replace_strict(parent).alias("_to"),
         _rule("area_agg").alias("_agg"),
         _rule("weight").alias("_wcode"),
         pl.col("period").dt.year().alias("_y"),
     )
+    if "_w" not in d.columns:
+        d = d.with_columns(pl.lit(None, pl.Float64).alias("_w"))
     bad = d.filter(pl.col("_agg") == "none")["indicator"].unique().to_list()
     if bad:
         raise NrisError(
             f"Chỉ tiêu {', '.join(bad)} không cộng gộp được theo địa bàn",
             f"indicator {', '.join(bad)} cannot be aggregated over areas",
         )
-    wcodes = [c for c in d["_wcode"].unique().to_list() if c]
+    need = d.filter(pl.col("_wcode").is_not_null() & (pl.col("_wcode") != ""))
+    wcodes = need.filter(pl.col("_w").is_null())["_wcode"].unique().to_list()
     if wcodes:
         w = weights if weights is not None else _weights(wcodes, parent)
-        d = d.sort("_y").join_asof(
-            w.sort("_wy"),
-            left_on="_y",
-            right_on="_wy",
-            by=["_wcode", "area"],
-            strategy="backward",
-            check_sortedness=False,
+        if "_wp" in w.columns:  # a weight of the same period (a monthly flow weighing a rate)
+            same = w.select(
+                "_wcode",
+                "area",
+                pl.col("_wp").alias("period"),
+                pl.col("_wf").alias("freq"),
+                pl.col("_w").alias("_we"),
+            ).unique(["_wcode", "area", "period", "freq"], keep="last")
+            d = d.join(same, on=["_wcode", "area", "period", "freq"], how="left")
+            d = d.with_columns(pl.coalesce("_w", "_we").alias("_w")).drop("_we")
+            w = w.drop("_wp", "_wf")  # else, as for annual weights: that year's or an earlier one
+        d = (
+            d.sort("_y")
+            .join_asof(
+                w.rename({"_w": "_wj"}).sort("_wy"),
+                left_on="_y",
+                right_on="_wy",
+                by=["_wcode", "area"],
+                strategy="backward",
+                check_sortedness=False,
+            )
+            .with_columns(pl.coalesce("_w", "_wj").alias("_w"))
+            .drop("_wj", "_wy", strict=False)
         )
-    else:
-        d = d.with_columns(pl.lit(None, pl.Float64).alias("_w"))
+    reported = pl.col("value").is_not_null()
     value = (
         pl.when(pl.col("_agg").first() == "sum")
         .then(pl.col("value").sum())
-        .otherwise(
-            (pl.col("value") * pl.col("_w")).sum()
-            / pl.col("_w").filter(pl.col("value").is_not_null()).sum()
-        )
+        .otherwise((pl.col("value") * pl.col("_w")).sum() / pl.col("_w").filter(reported).sum())
     )
     extra = [c for c in ("unit", "status") if c in d.columns]
     out = d.group_by(["indicator", "_to", "period", "freq"]).agg(
         value.alias("value"),
         pl.col("area").count().alias("n_areas"),
+        pl.col("_w").filter(reported).sum().alias("_w"),
         *[pl.col(c).first() for c in extra],
         *([pl.col("vintage").max()] if "vintage" in d.columns else []),
     )
@@ -288,8 +334,7 @@ def aggregate_areas(
         )
         out = out.join(expected, on="_to").filter(pl.col("n_areas") == pl.col("_expected"))
         out = out.drop("_expected")
-    out = out.rename({"_to": "area"}).sort(["indicator", "area", "freq", "period"])
-    return _like(out, df)
+    return out.rename({"_to": "area"}).sort(["indicator", "area", "freq", "period"])
 
 
 def contributions(df: Frame, total: str, components: list[str]) -> Frame:

@@ -19,7 +19,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from analytics import calendar
-from analytics.catalog import NATION, Catalog
+from analytics.catalog import LEVEL_OF_AREA, NATION, Catalog, area_code
 from analytics.fmt import number, parse_number
 from analytics.submission_files import Sheet, cell_text, fold
 
@@ -493,6 +493,9 @@ def validate(
         else None
     )
     col = form.columns
+    commune_form = regime is not None and cat.regimes.set_index("code").loc[regime, "level"] == (
+        "commune"
+    )
     out: list[dict[str, Any]] = []
     seen: dict[tuple[str, str], int] = {}
     for r in form.rows:
@@ -525,9 +528,9 @@ def validate(
                 )
             )
             row_ok = False
-        area = r["area"].upper() or (agency_area or NATION)
-        if area.isdigit():
-            area = f"{int(area):02d}"
+        area = area_code(r["area"]) or (agency_area or NATION)
+        if commune_form and r["area"].strip().isdigit():  # Excel drops a commune's leading zeros
+            area = f"{int(r['area']):05d}"
         levels = str(ind.loc[code, "levels"]).split(";")
         if area not in areas.index:
             issues.append(
@@ -555,12 +558,13 @@ def validate(
                 )
             )
             row_ok = False
-        elif area != NATION and "province" not in levels:
+        elif (level := LEVEL_OF_AREA[str(areas.loc[area, "level"])]) not in levels:
+            vi_level = {"national": "cấp quốc gia", "province": "cấp tỉnh", "commune": "cấp xã"}
             issues.append(
                 _err(
                     "area_level",
-                    f"chỉ tiêu {code} không báo cáo cấp tỉnh",
-                    f"indicator {code} is not reported at province level",
+                    f"chỉ tiêu {code} không báo cáo {vi_level[level]}",
+                    f"indicator {code} is not reported at {level} level",
                     column=col.get("area"),
                     value=area,
                     **loc,

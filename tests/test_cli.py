@@ -32,8 +32,10 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *needles: str) ->
 
 @pytest.mark.parametrize(
     "cmd",
-    [[], ["demo"], ["catalog"], ["catalog", "list"], ["catalog", "show"], ["load"], ["summary"]],
-)
+    [[], ["demo"], ["catalog"], ["catalog", "list"], ["catalog", "show"], ["load"], ["summary"],
+     ["alerts"], ["alerts", "list"], ["alerts", "ack"], ["alerts", "evaluate"], ["request"],
+     ["request", "create"], ["request", "show"]],
+)  # fmt: skip
 def test_help(cmd):
     result = nris(*cmd, "--help")
     assert result.returncode == 0

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "workbench.cmd_reporting",
     "workbench.cmd_serve",
     "workbench.cmd_api",
+    "workbench.cmd_alerts",
 ]
 
 

@@ -131,7 +131,8 @@ def warm(year: int | None = None) -> int:
 
 
 def watch(interval: float = 10.0) -> None:
-    """Warm the outlook of every snapshot as it is published, until killed (run by ``nris serve``).
+    """Warm the outlook of every snapshot as it is published, then evaluate the alert rules on it,
+    until killed (run by ``nris serve``).
 
     Runs at low priority in its own process, so the first leader to open the overview after new
     submissions finds the targets' outlook computed instead of waiting 20-60 s for the forecasts.
@@ -144,6 +145,7 @@ def watch(interval: float = 10.0) -> None:
     _die_with_parent()
     os.nice(10)
     done = None
+    checked = time.monotonic()
     while True:
         key = snapshot_key()
         if key is not None and key != done:
@@ -151,8 +153,28 @@ def watch(interval: float = 10.0) -> None:
                 warm()
             except Exception as exc:  # keep watching; the briefings compute it themselves
                 print(f"outlook for {key} failed: {type(exc).__name__}: {exc}", flush=True)
-            done = key
+            _alerts(key)
+            done, checked = key, time.monotonic()
+        elif key is not None and time.monotonic() - checked > ALERT_RECHECK_S:
+            _alerts(key, timed_only=True)  # deadlines pass with no new data
+            checked = time.monotonic()
         time.sleep(interval)
+
+
+ALERT_RECHECK_S = 900.0  # the watcher re-checks reporting deadlines this often between snapshots
+
+
+def _alerts(key: str, timed_only: bool = False) -> None:
+    """Evaluate the alert rules for the snapshot just warmed (after the outlook, which they use)."""
+    from workbench.alerts.evaluate import TIMED_RULES, evaluate
+
+    try:
+        if timed_only:
+            evaluate(which=TIMED_RULES)
+        else:
+            evaluate()
+    except Exception as exc:  # keep watching; the next snapshot is evaluated afresh
+        print(f"alerts for {key} failed: {type(exc).__name__}: {exc}", flush=True)
 
 
 def _write_cache(df: pd.DataFrame, path: Path) -> None:

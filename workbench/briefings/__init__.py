@@ -5,6 +5,7 @@
     briefings.indicator(code="EXPORTS")
     briefings.provinces(code="RETAIL_SALES")
     briefings.reporting()
+    briefings.alerts()                # alerts, most severe first
 
 Each page has a Vietnamese/English switch, the data's as-of time, a demo-data banner when the
 snapshot holds demo data, and picks up new snapshots without a server restart. Importing this package
@@ -48,6 +49,13 @@ def reporting(lang: str = "vi", period: str | None = None) -> Any:
     return page(lang=lang, period=period)
 
 
+def alerts(lang: str = "vi", state: str = "active") -> Any:
+    """The alerts page (Cảnh báo): severity, why, state, a link to the drill-down."""
+    from workbench.briefings.alerts import alerts as page
+
+    return page(lang=lang, state=state)
+
+
 def poll_seconds() -> float:
     """How often pages (and the server, for its preheated pages) check for a new snapshot
     (``$NRIS_BRIEFING_POLL``, default 30 s; 0 = never)."""
@@ -76,4 +84,4 @@ def setup() -> None:
     alt.renderers.enable("html", template="inline")
 
 
-__all__ = ["indicator", "overview", "poll_seconds", "provinces", "reporting", "setup"]
+__all__ = ["alerts", "indicator", "overview", "poll_seconds", "provinces", "reporting", "setup"]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import html
+import os
+import threading
+import urllib.parse
 
 import ipywidgets as widgets
 import numpy as np
@@ -86,9 +89,47 @@ class Indicator(Briefing):
         years: int = 6,
         poll: float | None = None,
     ) -> None:
+        preheated = os.environ.get("VOILA_PREHEAT") == "True"
+        asked = {} if preheated else requested()
+        if asked.get("code", "") in set(catalog().indicators["code"]):
+            indicator, area = asked["code"], asked.get("area", "VN")
         self._start = (indicator, area, transform)
         self.years = years
         super().__init__(lang=lang, poll=poll)
+        if preheated:  # computed before anyone asked: the address arrives with the request
+            threading.Thread(target=self._follow_request, daemon=True).start()
+
+    def _follow_request(self) -> None:
+        """In a preheated kernel, wait for the request and show the indicator its address names."""
+        try:
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+        except Exception:  # not served by Voilà, or no request info: keep the page as it is
+            return
+        asked = requested()
+        if asked.get("code"):
+            self.show(asked["code"], asked.get("area", "VN"))
+
+    def show(self, code: str, area: str = "VN") -> bool:
+        """Switch to indicator ``code`` in ``area`` (as an alert's link asks); unknown codes are
+        ignored, an area the indicator is not reported for falls back to the nation."""
+        cat = catalog()
+        if code not in set(cat.indicators["code"]):
+            return False
+        with self._lock:
+            self._muted = True
+            try:
+                self.domain.value = str(cat.indicator(code)["domain"])
+                self._options()
+                self.indicator.value = code
+                self._options()
+                if area in {v for _, v in self.area.options}:
+                    self.area.value = area
+            finally:
+                self._muted = False
+            self.redraw()
+        return True
 
     def controls(self) -> list[widgets.Widget]:
         code, area, transform = self._start
@@ -239,6 +280,13 @@ class Indicator(Briefing):
             widgets.HTML(download_links(export, f"{code}_{area}_{transform}", lang)),
             widgets.HTML(table_html(shown, numeric=(t("value", lang),))),
         ]
+
+
+def requested(query: str | None = None) -> dict[str, str]:
+    """The page address's parameters (``?code=CPI_YOY&area=01``, as alert links carry them), from
+    ``query`` or Voilà's ``$QUERY_STRING``."""
+    text = os.environ.get("QUERY_STRING", "") if query is None else query
+    return {k: v[-1] for k, v in urllib.parse.parse_qs(text.lstrip("?")).items()}
 
 
 def indicator(

@@ -233,7 +233,7 @@ class Overview(Briefing):
         tab = data.headline(area)
         if tab.empty:
             return [widgets.HTML(f'<div class="nris-note">{t("no_data", lang)}</div>')]
-        out: list[widgets.Widget] = []
+        out: list[widgets.Widget] = [widgets.HTML(_alerts_box(lang, area))]
         for freq, key in (("M", "monthly"), ("Q", "quarterly")):
             part = tab[tab["freq"] == freq]
             if part.empty:
@@ -245,6 +245,17 @@ class Overview(Briefing):
         year = pd.Timestamp(tab["period"].max()).year
         out += targets_panel(year, area, lang)
         return out
+
+
+def _alerts_box(lang: str, area: str) -> str:
+    """The count and the top alerts; a failure to read them costs the box, not the page."""
+    from workbench.briefings.alerts import alerts_panel
+    from workbench.briefings.page import error_html
+
+    try:
+        return alerts_panel(lang, area)
+    except Exception as exc:
+        return error_html(exc, lang)
 
 
 def overview(lang: str = "vi", area: str = "VN") -> Briefing:

@@ -134,7 +134,51 @@ class Reporting(Briefing):
             widgets.HTML(f"<h3>{html.escape(t('missing_list', lang))} ({len(behind)})</h3>"),
             widgets.HTML(table_html(missing) if len(missing) else "–"),
             widgets.HTML(download_links(export, f"reporting_{self.period.value}", lang)),
+            *requests_panel(lang),
         ]
+
+
+def requests_panel(lang: str) -> list[widgets.Widget]:
+    """Ad hoc requests (báo cáo đột xuất): per request who answered, on time, late, missing."""
+    from analytics import requests
+
+    status = requests.status()
+    head = widgets.HTML(f"<h3>{html.escape(t('requests', lang))}</h3>")
+    if status.empty:
+        return [head, widgets.HTML(f'<div class="nris-note">{t("no_requests", lang)}</div>')]
+    col = "name_vi" if lang == "vi" else "name_en"
+    reg_names = catalog().regimes.set_index("code")[col]
+    ag_names = catalog().agencies.set_index("code")[col]
+    summary = requests.summary()
+    table = pd.DataFrame(
+        {
+            t("request", lang): summary["request_id"].astype(str),
+            t("regime", lang): [reg_names.get(c, c) for c in summary["regime"]],
+            t("period", lang): [fmt.date(p, lang) for p in summary["period"]],
+            t("due", lang): [fmt.datetime(d, lang) for d in summary["due"]],
+            t("expected", lang): summary["expected"],
+            **{t(s, lang): summary[s] for s in STATES},
+        }
+    )
+    behind = status[status["state"].isin(["missing", "late"])]
+    rows = pd.DataFrame(
+        {
+            t("request", lang): behind["request_id"].astype(str),
+            t("agency", lang): [ag_names.get(a, a) for a in behind["agency"]],
+            t("status", lang): [t(s, lang) for s in behind["state"]],
+        }
+    )
+    nums = (t("expected", lang), *(t(s, lang) for s in STATES))
+    out = [
+        head,
+        widgets.HTML(f'<div class="nris-requests">{table_html(table, numeric=nums)}</div>'),
+    ]
+    if len(rows):
+        out.append(
+            widgets.HTML(f"<h4>{html.escape(t('requests_behind', lang))} ({len(rows)})</h4>")
+        )
+        out.append(widgets.HTML(table_html(rows)))
+    return out
 
 
 def _latest_month() -> pd.Timestamp:
