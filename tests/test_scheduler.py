@@ -13,7 +13,7 @@ FIRED: list[tuple[str, dt.datetime]] = []
 NOW: list[dt.datetime] = []
 
 
-def record(job: str, params: object = None) -> None:
+def record(job: str, params: object = None, cron: object = None, limit: object = None) -> None:
     """Stands in for workbench.scheduler.fire (referenced by name in the persistent store)."""
     FIRED.append((job, NOW[-1]))
 

@@ -22,6 +22,8 @@ from analytics.errors import NrisError, unknown_code
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 FREQS = ("M", "Q", "6M", "9M", "A")
+CATCHUP = 12
+"""Default catch-up limit: at most this many missed periods of a schedule run after downtime."""
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,19 @@ class Schedule:
     cron: str
     regime: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    catchup: int = CATCHUP
 
     @property
     def id(self) -> str:
         return f"{self.job}@{self.cron}"
+
+    @property
+    def key(self) -> str:
+        """What the scheduler's ledger remembers runs by: the job and its parameters, not the
+        cron, so a schedule whose cron changes never repeats a period it already ran."""
+        import json
+
+        return f"{self.job}:{json.dumps(self.params, sort_keys=True, default=str)}"
 
 
 def schedules_path() -> Path:
@@ -145,11 +156,18 @@ def load_schedules(path: Path | None = None) -> list[Schedule]:
     jobs = load_jobs(path)
     out = []
     for item in data.get("schedules") or []:
+        catchup = item.get("catchup", data.get("catchup", CATCHUP))
+        if not isinstance(catchup, int) or isinstance(catchup, bool) or catchup < 0:
+            raise NrisError(
+                f"catchup của {item.get('job')} phải là số nguyên >= 0, nhận '{catchup}'",
+                f"catchup of {item.get('job')} must be an integer >= 0, got '{catchup}'",
+            )
         s = Schedule(
             job=str(item["job"]),
             cron=str(item["cron"]),
             regime=str(item.get("regime", "")),
             params=dict(item.get("params") or {}),
+            catchup=catchup,
         )
         if s.job not in jobs:
             raise unknown_code("tác vụ", "job", s.job, jobs)

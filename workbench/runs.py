@@ -38,7 +38,7 @@ from analytics.errors import NrisError
 from workbench.jobs import JobSpec, latest_period, parse_period, period_key
 
 KERNEL = "python3"
-STATUSES = ("running", "ok", "failed", "timeout")
+STATUSES = ("running", "ok", "failed", "timeout", "interrupted")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -330,6 +330,10 @@ def execute_notebook(
     except subprocess.TimeoutExpired:
         _stop(proc)
         return "timeout", f"timeout after {timeout:g} s"
+    except BaseException:  # interrupted (Ctrl+C, SIGTERM): stop the child and its kernel first
+        _stop(proc)
+        result.unlink(missing_ok=True)
+        raise
     try:
         res = json.loads(result.read_text(encoding="utf-8"))
         result.unlink()
@@ -486,7 +490,12 @@ def run_task(
         row = _record_start(key, job.name, name, period, params, attempt)
         stage.mkdir(parents=True, exist_ok=True)
         out = stage / f"{name}.ipynb"
-        status, error = execute_notebook(job.notebook, out, params, job.timeout)
+        try:
+            status, error = execute_notebook(job.notebook, out, params, job.timeout)
+        except KeyboardInterrupt:  # stopped: recorded, nothing published, the stage removed
+            _record_end(row, "interrupted", "stopped", "", "")
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
         if status == "ok":
             try:
                 render_html(out, stage / f"{name}.html", title=f"{job.name} {period}")
