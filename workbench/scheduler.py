@@ -240,14 +240,15 @@ def start() -> None:
     STOP.clear()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda signum, frame: STOP.set())
+    schedules = load_schedules()
+    for s in schedules:  # a schedule seen for the first time owes what falls due from now on
+        catchup.mark(s, catchup.now())
     sched = build()
     sched.start(paused=True)  # load the persistent store, sync, queue what is owed, then go
     try:
-        schedules = load_schedules()
         sync(sched, schedules)
         when = catchup.now()
         for s in schedules:
-            catchup.mark(s, when)
             owed, skipped = catchup.owed(s, when)
             if owed or skipped:
                 log.info("%s missed: %s", s.id, ", ".join(d.period for d in skipped + owed))
