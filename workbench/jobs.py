@@ -52,9 +52,23 @@ class JobSpec:
         ]
 
     def output_name(self, params: dict[str, Any]) -> str:
-        """File stem of one task's report: the notebook name plus the grid values."""
+        """File stem of one task's report: the notebook name plus the grid values, made of safe
+        characters only (ASCII letters, digits, ``.``, ``_``, ``-``; "Hà Nội" -> "Ha-Noi")."""
         parts = [self.notebook.stem] + [str(params[k]) for k in self.grid if k in params]
-        return "_".join(parts)
+        return "_".join(safe_name(p) for p in parts)
+
+
+def safe_name(text: str, limit: int = 60) -> str:
+    """``text`` as a file-name part: Vietnamese letters folded to ASCII, anything else but
+    letters, digits, ``.``, ``_`` and ``-`` replaced by ``-``; never empty, never dot-leading."""
+    import re
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", str(text).replace("đ", "d").replace("Đ", "D"))
+    ascii_ = "".join(c for c in folded if not unicodedata.combining(c))
+    out = re.sub(r"[^A-Za-z0-9._-]+|\.\.+", "-", ascii_)
+    out = re.sub(r"-{2,}", "-", out).strip(".-")[:limit]
+    return out or "x"
 
 
 @dataclass(frozen=True)
