@@ -182,3 +182,82 @@ def test_annual_figures_follow_the_time_rule() -> None:
     got = {agg: annual(df, agg)["y"].tolist() for agg in ("sum", "mean", "last")}
     assert got == {"sum": [5.0, 9.0], "mean": [2.5, 4.5], "last": [1.0, 2.0]}
     assert annual(df, "sum")["n_periods"].tolist() == [2, 2]
+
+
+# -- the year-end arithmetic on paths the test chooses -----------------------------------------
+PATHS = np.array([[3.0, 4.0], [5.0, 6.0], [7.0, 8.0], [9.0, 10.0], [11.0, 12.0]])
+
+
+def test_target_probability_on_known_paths() -> None:
+    from forecasts.targets import target_probability
+
+    ytd = np.array([1.0, 2.0])
+    # sums of the five paths: 10, 14, 18, 22, 26; means: 2.5 ... 6.5; last values: 4 ... 12
+    res = target_probability(ytd, PATHS, "sum", target=18.0, comparison=">=", level=(50,))
+    assert res["projection"] == 18.0 and res["n_paths"] == 5
+    assert (res["lo-50"], res["hi-50"]) == (14.0, 22.0)
+    assert res["p_target"] == 0.6  # 18, 22, 26: equality counts
+    got = {
+        cmp: target_probability(ytd, PATHS, "sum", 18.0, cmp)["p_target"]
+        for cmp in (">=", ">", "<=", "<")
+    }
+    assert got == {">=": 0.6, ">": 0.4, "<=": 0.6, "<": 0.4}
+    assert target_probability(ytd, PATHS, "mean", 4.5, ">=")["p_target"] == 0.6
+    assert target_probability(ytd, PATHS, "mean")["projection"] == 4.5
+    last = target_probability(ytd, PATHS, "last", 8.0, "<=")
+    assert (last["projection"], last["p_target"]) == (8.0, 0.6)
+    assert target_probability(ytd, PATHS, "sum")["p_target"] is None
+    # against last year's figure: growth in percent (18 against 15 is +20%)
+    growth = target_probability(ytd, PATHS, "sum", 19.9, ">=", base=15.0, level=(80,))
+    assert growth["projection"] == pytest.approx(20.0)
+    assert growth["p_target"] == 0.6
+    assert (growth["lo-80"], growth["hi-80"]) == pytest.approx((-20.0, 60.0))  # 12 and 24 vs 15
+    assert target_probability(ytd, PATHS, "sum", periods_per_year=4)["n_paths"] == 5
+    with pytest.raises(ValueError, match="2 actual \\+ 2 simulated periods != 12 a year"):
+        target_probability(ytd, PATHS, "sum", periods_per_year=12)
+    with pytest.raises(ValueError, match="time_agg"):
+        target_probability(ytd, PATHS, "median")
+    with pytest.raises(ValueError, match="comparison"):
+        target_probability(ytd, PATHS, "sum", 1.0, "==")
+
+
+def test_simulated_paths_follow_their_dependence() -> None:
+    from forecasts.targets import simulate_paths
+
+    mean, sd = np.array([10.0, 20.0, 30.0]), np.array([1.0, 2.0, 2.0])
+    eps = np.random.default_rng(7).standard_normal((4, 3))
+    alone = simulate_paths(mean, sd, n_paths=4, seed=7, dependence="independent")
+    assert np.allclose(alone, mean + eps * sd)
+    walk = simulate_paths(mean, sd, n_paths=4, seed=7)
+    inc = np.sqrt([1.0, 3.0, 0.0])  # variances 1, 4, 4: increments of 1, 3 and 0
+    assert np.allclose(walk, mean + np.cumsum(eps * inc, axis=1))
+    assert simulate_paths(mean, sd).shape == (4000, 3)
+    assert np.allclose(
+        simulate_paths(mean, sd, n_paths=4, seed=0), simulate_paths([10, 20, 30], [1, 2, 2], 4)
+    )
+    with pytest.raises(ValueError, match="dependence"):
+        simulate_paths(mean, sd, dependence="ar1")
+
+
+def test_year_end_uses_the_actuals_then_the_forecasts_of_that_year() -> None:
+    from forecasts.targets import year_end
+
+    hist = pd.DataFrame({"ds": pd.date_range("2025-07-01", periods=12, freq="MS"), "y": 1.0})
+    fc = pd.DataFrame(
+        {
+            "ds": pd.date_range("2026-07-01", periods=12, freq="MS"),
+            "m": 2.0,
+            "m-lo-80": 2.0,
+            "m-hi-80": 2.0,
+        }
+    )
+    res = year_end(hist, fc, 2026, "sum", model="m", n_paths=10)
+    assert (res["year"], res["n_actual"], res["n_forecast"]) == (2026, 6, 6)
+    assert res["projection"] == pytest.approx(6 * 1.0 + 6 * 2.0)
+    nothing_yet = year_end(hist.iloc[:0], fc, 2027, "sum", model="m", n_paths=10)
+    assert (nothing_yet["n_actual"], nothing_yet["n_forecast"]) == (0, 6)
+    assert nothing_yet["projection"] == pytest.approx(12.0)
+    done = year_end(hist, fc.iloc[:0], 2025, "mean", model="m", target=1.0)
+    assert (done["n_actual"], done["n_forecast"], done["p_target"]) == (6, 0, 1.0)
+    with pytest.raises(ValueError, match="no intervals for 'auto'"):
+        year_end(hist, fc, 2026, "sum")
