@@ -262,3 +262,43 @@ def test_year_end_uses_the_actuals_then_the_forecasts_of_that_year() -> None:
     assert (done["n_actual"], done["n_forecast"], done["p_target"]) == (6, 0, 1.0)
     with pytest.raises(ValueError, match="no intervals for 'auto'"):
         year_end(hist, fc, 2026, "sum")
+
+
+def test_hierarchy_summing_matrix_and_tags() -> None:
+    from forecasts.reconciliation import hierarchy
+
+    uids = [_uid(a) for a in ("P3", "R2", "P1", "VN", "R1", "P2")]
+    S, tags = hierarchy(uids, AREAS)
+    assert S["unique_id"].tolist() == [_uid(a) for a in ("VN", "R1", "R2", "P1", "P2", "P3")]
+    assert S.columns.tolist() == ["unique_id", _uid("P1"), _uid("P2"), _uid("P3")]
+    assert S.iloc[:, 1:].to_numpy().tolist() == [
+        [1, 1, 1],
+        [1, 1, 0],
+        [0, 0, 1],
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+    ]
+    assert {k: v.tolist() for k, v in tags.items()} == {
+        "nation": [_uid("VN")],
+        "region": [_uid("R1"), _uid("R2")],
+        "province": [_uid("P1"), _uid("P2"), _uid("P3")],
+    }
+    only_provinces, tags = hierarchy([_uid("P2"), _uid("P1")], AREAS)
+    assert only_provinces["unique_id"].tolist() == [_uid("P1"), _uid("P2")]
+    assert list(tags) == ["province"]
+    with pytest.raises(ValueError, match="unknown area code"):
+        hierarchy([_uid("P1"), _uid("ZZ")], AREAS)
+    with pytest.raises(ValueError, match="expected one indicator"):
+        hierarchy([_uid("P1"), f"Y{SEP}P2"], AREAS)
+    with pytest.raises(ValueError, match="no province series"):
+        hierarchy([_uid("VN")], AREAS)
+
+
+def test_reconcile_refuses_series_ending_on_different_periods() -> None:
+    from forecasts import reconcile
+
+    fc = _base_forecasts({"VN": 60.0})
+    fc = fc[~((fc["unique_id"] == _uid("P1")) & (fc["ds"] == fc["ds"].max()))]
+    with pytest.raises(ValueError, match="end on different periods"):
+        reconcile(fc, None, areas=AREAS, method="bottom_up")
