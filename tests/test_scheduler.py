@@ -225,3 +225,21 @@ def test_catchup_limit_is_validated(ledger: None, tmp_path: Path) -> None:
         jobs.load_schedules(bad)
     bad.write_text(bad.read_text(encoding="utf-8").replace("catchup: -1", "catchup: 0"))
     assert [s.catchup for s in jobs.load_schedules(bad)] == [3, 0]
+
+
+def test_due_times_exclude_the_watermark_and_include_now(ledger: None) -> None:
+    from workbench import catchup
+    from workbench.jobs import Schedule
+
+    due = catchup.due_times("0 6 20 * *", _vn(2026, 7, 20, 6), _vn(2026, 9, 20, 6))
+    assert due == [_vn(2026, 8, 20, 6), _vn(2026, 9, 20, 6)]
+    assert catchup.due_times("0 6 20 * *", _vn(2026, 7, 20, 6), _vn(2026, 8, 20, 5, 59)) == []
+    assert catchup.now().utcoffset() == dt.timedelta(hours=7)
+    s = Schedule("m", "0 6 20 * *")
+    catchup.mark(s, _vn(2026, 7, 1))
+    d = catchup.owed(s, _vn(2026, 7, 21))[0][0]
+    catchup.begin(d)
+    assert catchup.ledger() == [
+        {"job": "m", "period": "2026-07", "due": "2026-07-20T06:00:00+07:00", "status": "running",
+         "started": catchup.ledger()[0]["started"], "ended": None}
+    ]  # fmt: skip
