@@ -70,6 +70,20 @@ def _schedules(folder: Path, cron: str, params: str = "") -> None:
     )
 
 
+STARTED: list[Scheduler] = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_leftovers():
+    """A test that fails half-way still leaves no scheduler running."""
+    yield
+    while STARTED:
+        sched = STARTED.pop()
+        if sched.proc.poll() is None:
+            os.kill(sched.pid, signal.SIGKILL)
+            sched.proc.wait(30)
+
+
 @pytest.fixture
 def world(tmp_path: Path) -> dict[str, str]:
     """A store, reports and schedules of their own; the environment of the faked processes."""
@@ -114,6 +128,7 @@ class Scheduler:
             assert time.monotonic() < end and self.proc.poll() is None, "faketime did not start"
             time.sleep(0.01)
         self.pid = int(children.read_text().split()[0])
+        STARTED.append(self)
 
     def text(self) -> str:
         return self.log.read_text(encoding="utf-8")
