@@ -36,8 +36,9 @@ lint: venv
 	$(BIN)/ruff format --check $(SRC)
 	$(BIN)/mypy
 
+# -n auto: one worker per core; loadgroup keeps the browser and Voilà tests on one worker.
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadgroup
 
 format: venv
 	$(BIN)/ruff format $(SRC)

@@ -1,4 +1,8 @@
-"""The ``nris`` command: help on every subcommand, one-line bilingual errors, non-zero exits."""
+"""The ``nris`` command: help on every subcommand, one-line bilingual errors, exit status 2.
+
+Most cases run ``main()`` in this process (fast); a few run the installed entry point as a real
+process, so the exit status a shell sees is checked too.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import pandas as pd
 import pytest
 
 
-def nris(*args: str, store: Path | None = None) -> subprocess.CompletedProcess:
+def nris_process(*args: str, store: Path | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     if store is not None:
         env["NRIS_STORE"] = str(store)
@@ -20,8 +24,28 @@ def nris(*args: str, store: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.fixture
+def nris(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch):
+    """``nris ARGS`` through ``main()`` in this process, answered like a finished process."""
+    from workbench.cli import main
+
+    def run(*args: str, store: Path | None = None) -> subprocess.CompletedProcess:
+        with monkeypatch.context() as m:
+            if store is not None:
+                m.setenv("NRIS_STORE", str(store))
+            capsys.readouterr()
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse: --help, usage errors
+                code = int(exc.code or 0)
+            out = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out.out, out.err)
+
+    return run
+
+
 def assert_one_line_error(result: subprocess.CompletedProcess, *needles: str) -> None:
-    assert result.returncode != 0
+    assert result.returncode == 2, (result.returncode, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr
@@ -36,54 +60,55 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *needles: str) ->
      ["alerts"], ["alerts", "list"], ["alerts", "ack"], ["alerts", "evaluate"], ["request"],
      ["request", "create"], ["request", "show"]],
 )  # fmt: skip
-def test_help(cmd):
+def test_help(cmd, nris):
     result = nris(*cmd, "--help")
     assert result.returncode == 0
     assert "usage: nris" in result.stdout
 
 
-def test_unknown_indicator(demo_store):
+def test_unknown_indicator(demo_store):  # as a real process: the status a shell sees
     assert_one_line_error(
-        nris("load", "EXPORT", store=demo_store), "EXPORT", "nearest valid codes", "EXPORTS"
+        nris_process("load", "EXPORT", store=demo_store), "EXPORT", "nearest valid codes", "EXPORTS"
     )
+    assert nris_process("--help").returncode == 0
 
 
-def test_unknown_area(demo_store):
+def test_unknown_area(demo_store, nris):
     assert_one_line_error(nris("load", "CPI", "--area", "ZZ", store=demo_store), "'ZZ'")
 
 
-def test_bad_date(demo_store):
+def test_bad_date(demo_store, nris):
     assert_one_line_error(nris("load", "CPI", "--start", "tháng 13", store=demo_store), "--start")
 
 
-def test_bad_output_suffix(demo_store, tmp_path):
+def test_bad_output_suffix(demo_store, tmp_path, nris):
     assert_one_line_error(
         nris("load", "CPI", "--out", str(tmp_path / "x.json"), store=demo_store), ".json"
     )
 
 
-def test_output_folder_missing(demo_store, tmp_path):
+def test_output_folder_missing(demo_store, tmp_path, nris):
     assert_one_line_error(
         nris("load", "CPI", "--out", str(tmp_path / "no" / "x.csv"), store=demo_store),
         "does not exist",
     )
 
 
-def test_no_store(tmp_path):
-    assert_one_line_error(nris("summary", store=tmp_path / "empty"), "nris demo")
+def test_no_store(tmp_path):  # as a real process
+    assert_one_line_error(nris_process("summary", store=tmp_path / "empty"), "nris demo")
 
 
-def test_catalog_show_unknown():
+def test_catalog_show_unknown(nris):
     assert_one_line_error(nris("catalog", "show", "CPII"), "CPI")
 
 
-def test_demo_refuses_non_empty_store(demo_store):
+def test_demo_refuses_non_empty_store(demo_store, nris):
     assert_one_line_error(nris("demo", store=demo_store), "--reset")
     ok = nris("demo", "--if-empty", store=demo_store)
     assert ok.returncode == 0
 
 
-def test_load_exports_xlsx_and_transforms(demo_store, tmp_path):
+def test_load_exports_xlsx_and_transforms(demo_store, tmp_path, nris):
     out = tmp_path / "exports.xlsx"
     result = nris(
         "load",
@@ -103,7 +128,7 @@ def test_load_exports_xlsx_and_transforms(demo_store, tmp_path):
     assert len(df) == 18 and df["unit"].unique().tolist() == ["%"]
 
 
-def test_summary_and_catalog(demo_store):
+def test_summary_and_catalog(demo_store, nris):
     result = nris("summary", store=demo_store)
     assert result.returncode == 0, result.stderr
     assert "Tháng 06/2022" in result.stdout and "DEMO" in result.stdout

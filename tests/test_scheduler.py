@@ -1,4 +1,5 @@
-"""Scheduler with a fake clock: due runs fire once, missed runs coalesce, a restart keeps state."""
+"""Scheduler with a fake clock: APScheduler wakes once per due time (missed ones coalesce into one
+wake-up) and a restart keeps its state; the ledger decides which periods each wake-up runs."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ FIRED: list[tuple[str, dt.datetime]] = []
 NOW: list[dt.datetime] = []
 
 
-def record(job: str, params: object = None) -> None:
+def record(job: str, params: object = None, cron: object = None, limit: object = None) -> None:
     """Stands in for workbench.scheduler.fire (referenced by name in the persistent store)."""
     FIRED.append((job, NOW[-1]))
 
@@ -122,3 +123,123 @@ def test_schedules_file_is_validated(clock: str, tmp_path: Path) -> None:
         jobs.load_schedules(bad)
     real = jobs.load_schedules(Path(__file__).resolve().parent.parent / "schedules.yml")
     assert {s.job for s in real} >= {"monthly_report", "province_report", "quarterly_report"}
+
+
+# -- the ledger: due times, periods, catch-up limit, no repeats ---------------------------------
+@pytest.fixture
+def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An empty store (run history and ledger) and a schedules file with a monthly tiny job."""
+    monkeypatch.setenv("NRIS_STORE", str(tmp_path / "store"))
+    nb = tmp_path / "nb.ipynb"
+    nb.write_text("{}", encoding="utf-8")
+    (tmp_path / "s.yml").write_text(
+        f"jobs:\n  m:\n    notebook: {nb}\n    freq: M\n  q:\n    notebook: {nb}\n    freq: Q\n"
+        "schedules:\n  - job: m\n    cron: '0 6 20 * *'\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("NRIS_SCHEDULES", str(tmp_path / "s.yml"))
+
+
+def _vn(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=TZ)
+
+
+def test_missed_periods_run_once_oldest_first_up_to_the_limit(ledger: None) -> None:
+    from workbench import catchup
+    from workbench.jobs import Schedule
+    from workbench.scheduler import catch_up
+
+    s = Schedule("m", "0 6 20 * *", catchup=2)
+    assert catchup.owed(s, _vn(2026, 12, 1)) == ([], [])  # never seen: owes nothing
+    catchup.mark(s, _vn(2026, 7, 19, 12))
+    # down until 16 September: July and August are owed, September is not due before the 20th
+    owed, past = catchup.owed(s, _vn(2026, 9, 16))
+    assert [(d.period, d.due) for d in owed] == [
+        ("2026-07", _vn(2026, 7, 20, 6)),
+        ("2026-08", _vn(2026, 8, 20, 6)),
+    ]
+    assert past == []
+    # down until 25 November: five periods owed, the limit of 2 runs the latest two, oldest first
+    seen: list[str] = []
+    done = catch_up(s, run=lambda d, p: seen.append(d.period) or "ok", when=_vn(2026, 11, 25))
+    assert seen == ["2026-10", "2026-11"]
+    assert [(d.period, st) for d, st in done] == [
+        ("2026-07", "skipped"),
+        ("2026-08", "skipped"),
+        ("2026-09", "skipped"),
+        ("2026-10", "ok"),
+        ("2026-11", "ok"),
+    ]
+    # nothing is repeated by a second start, nor by a cron that moved to the 25th (same periods)
+    assert catch_up(s, run=lambda d, p: "ok", when=_vn(2026, 11, 26)) == []
+    moved = Schedule("m", "0 6 25 * *", catchup=2)
+    assert catchup.owed(moved, _vn(2026, 11, 26)) == ([], [])
+    assert [d.period for d in catchup.owed(moved, _vn(2026, 12, 25, 6))[0]] == ["2026-12"]
+    # parameters make another schedule, with a ledger of its own
+    assert catchup.owed(Schedule("m", "0 6 20 * *", params={"lang": "en"}), _vn(2027, 1, 1)) == (
+        [],
+        [],
+    )
+
+
+def test_an_interrupted_run_stays_owed_and_a_failed_one_does_not(ledger: None) -> None:
+    from workbench import catchup
+    from workbench.jobs import Schedule
+    from workbench.scheduler import catch_up
+
+    s = Schedule("m", "0 6 20 * *")
+    catchup.mark(s, _vn(2026, 5, 1))
+    outcomes = iter(["failed", "interrupted"])
+    done = catch_up(s, run=lambda d, p: next(outcomes), when=_vn(2026, 7, 21))
+    assert [(d.period, st) for d, st in done] == [("2026-05", "failed"), ("2026-06", "interrupted")]
+    owed, _ = catchup.owed(s, _vn(2026, 7, 21))
+    assert [d.period for d in owed] == ["2026-06", "2026-07"]
+    assert [(r["period"], r["status"]) for r in catchup.ledger("m")] == [
+        ("2026-05", "failed"),
+        ("2026-06", "interrupted"),
+    ]
+
+
+def test_a_quarterly_schedule_reports_the_quarter_whose_window_closed(ledger: None) -> None:
+    from workbench import catchup
+    from workbench.jobs import Schedule
+
+    s = Schedule("q", "0 6 22 3,6,9,12 *")
+    catchup.mark(s, _vn(2026, 1, 1))
+    owed, _ = catchup.owed(s, _vn(2026, 12, 31))
+    assert [d.period for d in owed] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+
+
+def test_catchup_limit_is_validated(ledger: None, tmp_path: Path) -> None:
+    from analytics.errors import NrisError
+    from workbench import jobs
+
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        f"catchup: 3\njobs:\n  m:\n    notebook: {tmp_path / 'nb.ipynb'}\n"
+        "schedules:\n  - job: m\n    cron: '0 6 20 * *'\n  - job: m\n    cron: '0 7 20 * *'\n"
+        "    catchup: -1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(NrisError, match="catchup of m must be an integer >= 0, got '-1'"):
+        jobs.load_schedules(bad)
+    bad.write_text(bad.read_text(encoding="utf-8").replace("catchup: -1", "catchup: 0"))
+    assert [s.catchup for s in jobs.load_schedules(bad)] == [3, 0]
+
+
+def test_due_times_exclude_the_watermark_and_include_now(ledger: None) -> None:
+    from workbench import catchup
+    from workbench.jobs import Schedule
+
+    due = catchup.due_times("0 6 20 * *", _vn(2026, 7, 20, 6), _vn(2026, 9, 20, 6))
+    assert due == [_vn(2026, 8, 20, 6), _vn(2026, 9, 20, 6)]
+    assert catchup.due_times("0 6 20 * *", _vn(2026, 7, 20, 6), _vn(2026, 8, 20, 5, 59)) == []
+    assert catchup.now().utcoffset() == dt.timedelta(hours=7)
+    s = Schedule("m", "0 6 20 * *")
+    catchup.mark(s, _vn(2026, 7, 1))
+    d = catchup.owed(s, _vn(2026, 7, 21))[0][0]
+    catchup.begin(d)
+    assert catchup.ledger() == [
+        {"job": "m", "period": "2026-07", "due": "2026-07-20T06:00:00+07:00", "status": "running",
+         "started": catchup.ledger()[0]["started"], "ended": None}
+    ]  # fmt: skip

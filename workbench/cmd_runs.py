@@ -44,17 +44,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser(
         "scheduler",
         help="lịch chạy định kỳ | the scheduler",
-        description="start: run schedules.yml (persistent; missed runs fire once). "
-        "list: next run times.",
+        description="start: run schedules.yml until SIGTERM/SIGINT/SIGHUP (persistent; each "
+        "period missed while down runs once, oldest first, up to the schedule's catchup limit). "
+        "list: next run times and the missed runs waiting.",
     )
     s.add_argument("action", choices=["start", "list"])
     s.set_defaults(func=_scheduler)
 
 
-def _run(args: argparse.Namespace) -> int:
-    from workbench.jobs import get_job
-    from workbench.runs import parse_assignments, run_job
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
+
+def _run(args: argparse.Namespace) -> int:
+    import os
+    import signal
+
+    from workbench.jobs import get_job
+    from workbench.runs import _die_with_parent, parse_assignments, run_job
+
+    # SIGTERM and SIGHUP stop a run as Ctrl+C does: its papermill child is stopped, the attempt
+    # recorded as interrupted, nothing published. Started by the scheduler, it dies with it.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
+    if os.environ.get("NRIS_DIE_WITH_PARENT") == "1":
+        _die_with_parent()
     job = get_job(args.job)
     params = parse_assignments(args.param)
     results = run_job(

@@ -22,6 +22,8 @@ from analytics.errors import NrisError, unknown_code
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 FREQS = ("M", "Q", "6M", "9M", "A")
+CATCHUP = 12
+"""Default catch-up limit: at most this many missed periods of a schedule run after downtime."""
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,23 @@ class JobSpec:
         ]
 
     def output_name(self, params: dict[str, Any]) -> str:
-        """File stem of one task's report: the notebook name plus the grid values."""
+        """File stem of one task's report: the notebook name plus the grid values, made of safe
+        characters only (ASCII letters, digits, ``.``, ``_``, ``-``; "Hà Nội" -> "Ha-Noi")."""
         parts = [self.notebook.stem] + [str(params[k]) for k in self.grid if k in params]
-        return "_".join(parts)
+        return "_".join(safe_name(p) for p in parts)
+
+
+def safe_name(text: str, limit: int = 60) -> str:
+    """``text`` as a file-name part: Vietnamese letters folded to ASCII, anything else but
+    letters, digits, ``.``, ``_`` and ``-`` replaced by ``-``; never empty, never dot-leading."""
+    import re
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", str(text).replace("đ", "d").replace("Đ", "D"))
+    ascii_ = "".join(c for c in folded if not unicodedata.combining(c))
+    out = re.sub(r"[^A-Za-z0-9._-]+|\.\.+", "-", ascii_)
+    out = re.sub(r"-{2,}", "-", out).strip(".-")[:limit]
+    return out or "x"
 
 
 @dataclass(frozen=True)
@@ -63,10 +79,19 @@ class Schedule:
     cron: str
     regime: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    catchup: int = CATCHUP
 
     @property
     def id(self) -> str:
         return f"{self.job}@{self.cron}"
+
+    @property
+    def key(self) -> str:
+        """What the scheduler's ledger remembers runs by: the job and its parameters, not the
+        cron, so a schedule whose cron changes never repeats a period it already ran."""
+        import json
+
+        return f"{self.job}:{json.dumps(self.params, sort_keys=True, default=str)}"
 
 
 def schedules_path() -> Path:
@@ -145,11 +170,18 @@ def load_schedules(path: Path | None = None) -> list[Schedule]:
     jobs = load_jobs(path)
     out = []
     for item in data.get("schedules") or []:
+        catchup = item.get("catchup", data.get("catchup", CATCHUP))
+        if not isinstance(catchup, int) or isinstance(catchup, bool) or catchup < 0:
+            raise NrisError(
+                f"catchup của {item.get('job')} phải là số nguyên >= 0, nhận '{catchup}'",
+                f"catchup of {item.get('job')} must be an integer >= 0, got '{catchup}'",
+            )
         s = Schedule(
             job=str(item["job"]),
             cron=str(item["cron"]),
             regime=str(item.get("regime", "")),
             params=dict(item.get("params") or {}),
+            catchup=catchup,
         )
         if s.job not in jobs:
             raise unknown_code("tác vụ", "job", s.job, jobs)

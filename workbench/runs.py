@@ -38,7 +38,7 @@ from analytics.errors import NrisError
 from workbench.jobs import JobSpec, latest_period, parse_period, period_key
 
 KERNEL = "python3"
-STATUSES = ("running", "ok", "failed", "timeout")
+STATUSES = ("running", "ok", "failed", "timeout", "interrupted")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -127,11 +127,57 @@ def _coerce(name: str, value: Any, typ: str) -> Any:
     return value
 
 
+CHOICES: dict[str, tuple[str, ...]] = {
+    "lang": ("vi", "en"),
+    "span": ("Q", "6M", "9M"),
+    "transform": ("level", "mom", "yoy", "ytd", "ytd_yoy"),
+}
+"""Parameters whose value is one of a few words, whatever notebook declares them."""
+AREA_PARAMS = ("area", "province", "areas")
+INDICATOR_PARAMS = ("indicator", "code", "rank_by")
+
+
+def _shown(value: Any) -> str:
+    """A value as an error line may show it: printable characters only, at most 40."""
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def check_choices(name: str, value: Any, help_text: str = "") -> None:
+    """Refuse a value outside the parameter's declared choices or a code the catalog lacks.
+
+    ``lang`` is vi or en (and the like, ``CHOICES``); ``area``/``province``/``areas`` name catalog
+    areas ("all" too where the notebook's help offers it); ``indicator``/``code``/``rank_by``
+    name catalog indicators. A report is never run, nor its name made, from anything else.
+    """
+    if name in CHOICES and value not in CHOICES[name]:
+        allowed = " | ".join(CHOICES[name])
+        raise NrisError(
+            f"Tham số {name} = '{_shown(value)}' không hợp lệ; chọn một trong: {allowed}",
+            f"parameter {name} = '{_shown(value)}' is not valid; one of: {allowed}",
+        )
+    if name not in AREA_PARAMS + INDICATOR_PARAMS:
+        return
+    from analytics.catalog import catalog
+    from analytics.errors import unknown_code
+
+    cat = catalog()
+    if name in AREA_PARAMS:
+        valid = set(cat.areas["code"].astype(str)) | ({"all"} if '"all"' in help_text else set())
+        kind = ("địa bàn (tham số " + name + ")", f"area (parameter {name})")
+    else:
+        valid = set(cat.indicators["code"].astype(str))
+        kind = ("chỉ tiêu (tham số " + name + ")", f"indicator (parameter {name})")
+    for v in value if isinstance(value, list | tuple) else [value]:
+        if str(v) not in valid:
+            raise unknown_code(kind[0], kind[1], _shown(v), sorted(valid))
+
+
 def validate_parameters(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
-    """Check names and types against the notebook's parameters cell; coerce CLI strings.
+    """Check names, types and choices against the notebook's parameters cell; coerce CLI strings.
 
     Refuses (NrisError, before anything runs) an unknown name or a value of the wrong type, listing
-    the valid parameters.
+    the valid parameters, and a value outside its choices (``check_choices``).
     """
     declared = notebook_parameters(notebook)
     out = {}
@@ -150,6 +196,7 @@ def validate_parameters(notebook: Path, params: dict[str, Any]) -> dict[str, Any
                 f"{_valid_list(declared)}",
                 f"parameter '{name}' must be {typ}, got '{value}'; valid: {_valid_list(declared)}",
             ) from None
+        check_choices(name, out[name], str(declared[name].get("help") or ""))
     return out
 
 
@@ -330,6 +377,10 @@ def execute_notebook(
     except subprocess.TimeoutExpired:
         _stop(proc)
         return "timeout", f"timeout after {timeout:g} s"
+    except BaseException:  # interrupted (Ctrl+C, SIGTERM): stop the child and its kernel first
+        _stop(proc)
+        result.unlink(missing_ok=True)
+        raise
     try:
         res = json.loads(result.read_text(encoding="utf-8"))
         result.unlink()
@@ -486,7 +537,12 @@ def run_task(
         row = _record_start(key, job.name, name, period, params, attempt)
         stage.mkdir(parents=True, exist_ok=True)
         out = stage / f"{name}.ipynb"
-        status, error = execute_notebook(job.notebook, out, params, job.timeout)
+        try:
+            status, error = execute_notebook(job.notebook, out, params, job.timeout)
+        except KeyboardInterrupt:  # stopped: recorded, nothing published, the stage removed
+            _record_end(row, "interrupted", "stopped", "", "")
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
         if status == "ok":
             try:
                 render_html(out, stage / f"{name}.html", title=f"{job.name} {period}")
@@ -551,6 +607,11 @@ def run_job(
     Parameters are validated against the notebook first (nothing runs on a bad one). Tasks run on
     local processes (``workers``, default: cores) or on the Dask cluster at ``address``.
     """
+    if "period" in (params or {}):
+        raise NrisError(
+            "Kỳ báo cáo đặt bằng --period, không bằng -p period",
+            "the report period is set with --period, not -p period",
+        )
     start = parse_period(str(period), job.freq) if period else latest_period(job.freq)
     key_period = period_key(start, job.freq)
     declared = notebook_parameters(job.notebook)

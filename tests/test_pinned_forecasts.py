@@ -1,0 +1,304 @@
+"""Pinned values of the forecasting layer: reconciliation, interval calibration, target odds.
+
+Each test compares with a number worked out by hand or a closed form, so a mutant that keeps the
+shapes right but the numbers wrong (all-zero forecasts, an interval moved the wrong way, the 95%
+factor equal to the 80% one, a range target read as one-sided) fails.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+from forecasts.frames import SEP
+
+AREAS = pd.DataFrame(
+    {
+        "code": ["VN", "R1", "R2", "P1", "P2", "P3"],
+        "level": ["nation", "region", "region", "province", "province", "province"],
+        "parent": [None, "VN", "VN", "R1", "R1", "R2"],
+    }
+)
+BASE = {"P1": 10.0, "P2": 20.0, "P3": 30.0}
+
+
+def _uid(area: str) -> str:
+    return f"X{SEP}{area}"
+
+
+def _base_forecasts(upper: dict[str, float]) -> pd.DataFrame:
+    """Two steps of forecasts: provinces at BASE (+1 on step 2), uppers as given, +-2 intervals."""
+    rows = []
+    for step, ds in enumerate(pd.date_range("2026-01-01", periods=2, freq="MS")):
+        for area, v in {**BASE, **upper}.items():
+            y = v + step * (1 if area in BASE else 3 if area == "VN" else 2 if area == "R1" else 1)
+            rows.append(
+                {"unique_id": _uid(area), "ds": ds, "m": y, "m-lo-80": y - 2, "m-hi-80": y + 2}
+            )
+    return pd.DataFrame(rows)
+
+
+def test_bottom_up_keeps_the_provinces_and_adds_them_up() -> None:
+    from forecasts import reconcile
+
+    fc = _base_forecasts({"VN": 100.0, "R1": 50.0, "R2": 40.0})  # incoherent uppers
+    out = reconcile(fc, None, areas=AREAS, method="bottom_up").set_index(["unique_id", "ds"])
+    assert out.attrs["methods"] == {"X": "bottom_up"}
+    first, second = pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01")
+    got = {a: out.loc[(_uid(a), first), "m"] for a in ("P1", "P2", "P3", "R1", "R2", "VN")}
+    assert got == {"P1": 10.0, "P2": 20.0, "P3": 30.0, "R1": 30.0, "R2": 30.0, "VN": 60.0}
+    assert out.loc[(_uid("VN"), second), "m"] == 63.0
+    # each interval moves with its point forecast: the width is kept, the centre is the new value
+    assert out.loc[(_uid("VN"), first), "m-lo-80"] == 58.0
+    assert out.loc[(_uid("VN"), first), "m-hi-80"] == 62.0
+    assert out.loc[(_uid("R1"), first), ["m-lo-80", "m-hi-80"]].tolist() == [28.0, 32.0]
+    assert out.loc[(_uid("P3"), second), ["m-lo-80", "m-hi-80"]].tolist() == [29.0, 33.0]
+    width = out["m-hi-80"] - out["m-lo-80"]
+    assert np.allclose(width, 4.0)
+
+
+def test_mint_leaves_coherent_noise_free_forecasts_near_the_base() -> None:
+    from forecasts import reconcile
+
+    fc = _base_forecasts({"VN": 60.0, "R1": 30.0, "R2": 30.0})  # already coherent
+    rng = np.random.default_rng(3)
+    hist = pd.date_range("2023-01-01", periods=36, freq="MS")
+    prov = {a: v + np.arange(36) * 0.1 for a, v in BASE.items()}
+    fitted_rows = []
+    for area in ["P1", "P2", "P3", "R1", "R2", "VN"]:
+        members = {"R1": ["P1", "P2"], "R2": ["P3"], "VN": ["P1", "P2", "P3"]}.get(area, [area])
+        y = sum(prov[m] for m in members)
+        noise = rng.normal(0, 0.01, 36)  # tiny in-sample errors: MinT has something to weigh
+        fitted_rows.append(
+            pd.DataFrame({"unique_id": _uid(area), "ds": hist, "y": y, "m": y + noise})
+        )
+    fitted = pd.concat(fitted_rows, ignore_index=True)
+    out = reconcile(fc, fitted, areas=AREAS, method="mint_shrink")
+    assert out.attrs["methods"] == {"X": "mint_shrink"}
+    merged = fc.merge(out, on=["unique_id", "ds"], suffixes=("_base", ""))
+    assert np.allclose(merged["m"], merged["m_base"], atol=1e-6)
+    assert np.allclose(merged["m-hi-80"] - merged["m-lo-80"], 4.0)
+
+
+def test_calibration_factors_are_the_quantiles_of_the_errors_at_each_level() -> None:
+    from forecasts.api import calibration_factors
+
+    z = np.arange(1, 101, dtype=float) * np.where(np.arange(100) % 2, 1, -1)  # |z| = 1..100
+    z = np.append(z, [np.nan, np.inf])  # not finite: ignored
+    got = calibration_factors(z, (80, 95))
+    assert got == {80: pytest.approx(80.2), 95: pytest.approx(95.05)}
+    # too few errors: the normal quantiles
+    few = calibration_factors(np.array([5.0] * 29), (80, 95))
+    assert few == {80: pytest.approx(1.281552, abs=1e-6), 95: pytest.approx(1.959964, abs=1e-6)}
+    assert calibration_factors(np.array([5.0] * 30), (80, 95)) == {80: 5.0, 95: 5.0}
+
+
+# -- P(target met) against closed forms ---------------------------------------------------------
+Z80 = float(norm.ppf(0.9))
+
+
+def _outlook_row(time_agg: str, comparison: str, value: float, value_hi: float | None = None):
+    """``workbench.outlook._one`` on six actual months and a six-month forecast N(10, 1) a month.
+
+    With a constant forecast spread, the random-walk paths move together: the year's last value
+    is N(10, 1) and the year's sum is sum(actuals) + N(60, 6).
+    """
+    from workbench.outlook import _one
+
+    hist = pd.DataFrame(
+        {
+            "unique_id": "X|VN",
+            "ds": pd.date_range("2026-01-01", periods=6, freq="MS"),
+            "y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
+    future = pd.date_range("2026-07-01", periods=6, freq="MS")
+    fc = pd.DataFrame(
+        {
+            "unique_id": "X|VN",
+            "ds": future,
+            "auto": 10.0,
+            "auto-lo-80": 10 - Z80,
+            "auto-hi-80": 10 + Z80,
+        }
+    )
+    target = {
+        "code": "T", "kind": "NA_GOV", "indicator": "X", "area": "VN", "year": 2026,
+        "comparison": comparison, "value": value, "value_hi": value_hi, "source_doc": "", "demo": False,
+    }  # fmt: skip
+    meta = pd.Series({"time_agg": time_agg, "frequency": "M"})
+    return _one(target, meta, hist, fc, "auto")
+
+
+@pytest.mark.parametrize(
+    ("time_agg", "comparison", "value", "value_hi", "p", "status"),
+    [
+        ("last", ">=", 9.0, None, norm.sf(-1), "on_track"),  # P(N(10,1) >= 9) = 0.841
+        ("last", "<=", 9.0, None, norm.cdf(-1), "off_track"),  # 0.159
+        ("last", "<=", 10.5, None, norm.cdf(0.5), "at_risk"),  # 0.691
+        ("last", "range", 9.5, 11.0, norm.cdf(1) - norm.cdf(-0.5), "at_risk"),  # 0.533
+        ("sum", ">=", 75.0, None, norm.sf(-1), "on_track"),  # 21 + N(60, 6) >= 75
+        ("sum", "range", 81.0, 93.0, norm.cdf(2) - norm.cdf(0), "at_risk"),  # 0.477
+    ],
+)
+def test_outlook_probability_and_status_follow_the_closed_form(
+    time_agg: str, comparison: str, value: float, value_hi: float | None, p: float, status: str
+) -> None:
+    row = _outlook_row(time_agg, comparison, value, value_hi)
+    assert row["p_met"] == pytest.approx(p, abs=0.025)  # 4000 paths: standard error <= 0.008
+    assert row["status"] == status
+    assert row["actual_to_date"] == (6.0 if time_agg == "last" else 21.0)
+    centre, spread = (10.0, 1.0) if time_agg == "last" else (81.0, 6.0)
+    assert row["projected"] == pytest.approx(centre, abs=0.1 * spread)
+    assert row["lo"] == pytest.approx(centre - Z80 * spread, abs=0.1 * spread)
+    assert row["hi"] == pytest.approx(centre + Z80 * spread, abs=0.1 * spread)
+
+
+def test_status_thresholds() -> None:
+    from workbench.outlook import status_of
+
+    assert [status_of(p) for p in (0.7, 0.6999, 0.3, 0.2999, float("nan"), None)] == [
+        "on_track",
+        "at_risk",
+        "at_risk",
+        "off_track",
+        "no_data",
+        "no_data",
+    ]
+
+
+def test_annual_figures_follow_the_time_rule() -> None:
+    from forecasts.targets import annual
+
+    df = pd.DataFrame(
+        {
+            "unique_id": "a",
+            "ds": pd.date_range("2025-11-01", periods=4, freq="MS"),
+            "y": [4.0, 1.0, 7.0, 2.0],
+        }
+    )
+    got = {agg: annual(df, agg)["y"].tolist() for agg in ("sum", "mean", "last")}
+    assert got == {"sum": [5.0, 9.0], "mean": [2.5, 4.5], "last": [1.0, 2.0]}
+    assert annual(df, "sum")["n_periods"].tolist() == [2, 2]
+
+
+# -- the year-end arithmetic on paths the test chooses -----------------------------------------
+PATHS = np.array([[3.0, 4.0], [5.0, 6.0], [7.0, 8.0], [9.0, 10.0], [11.0, 12.0]])
+
+
+def test_target_probability_on_known_paths() -> None:
+    from forecasts.targets import target_probability
+
+    ytd = np.array([1.0, 2.0])
+    # sums of the five paths: 10, 14, 18, 22, 26; means: 2.5 ... 6.5; last values: 4 ... 12
+    res = target_probability(ytd, PATHS, "sum", target=18.0, comparison=">=", level=(50,))
+    assert res["projection"] == 18.0 and res["n_paths"] == 5
+    assert (res["lo-50"], res["hi-50"]) == (14.0, 22.0)
+    assert res["p_target"] == 0.6  # 18, 22, 26: equality counts
+    got = {
+        cmp: target_probability(ytd, PATHS, "sum", 18.0, cmp)["p_target"]
+        for cmp in (">=", ">", "<=", "<")
+    }
+    assert got == {">=": 0.6, ">": 0.4, "<=": 0.6, "<": 0.4}
+    assert target_probability(ytd, PATHS, "mean", 4.5, ">=")["p_target"] == 0.6
+    assert target_probability(ytd, PATHS, "mean")["projection"] == 4.5
+    last = target_probability(ytd, PATHS, "last", 8.0, "<=")
+    assert (last["projection"], last["p_target"]) == (8.0, 0.6)
+    assert target_probability(ytd, PATHS, "sum")["p_target"] is None
+    # against last year's figure: growth in percent (18 against 15 is +20%)
+    growth = target_probability(ytd, PATHS, "sum", 19.9, ">=", base=15.0, level=(80,))
+    assert growth["projection"] == pytest.approx(20.0)
+    assert growth["p_target"] == 0.6
+    # the 10% and 90% quantiles of 10..26 are 11.6 and 24.4: -22.7% and +62.7% against 15
+    assert (growth["lo-80"], growth["hi-80"]) == pytest.approx((-22.6667, 62.6667), abs=1e-4)
+    assert target_probability(ytd, PATHS, "sum", periods_per_year=4)["n_paths"] == 5
+    with pytest.raises(ValueError, match="2 actual \\+ 2 simulated periods != 12 a year"):
+        target_probability(ytd, PATHS, "sum", periods_per_year=12)
+    with pytest.raises(ValueError, match="time_agg"):
+        target_probability(ytd, PATHS, "median")
+    with pytest.raises(ValueError, match="comparison"):
+        target_probability(ytd, PATHS, "sum", 1.0, "==")
+
+
+def test_simulated_paths_follow_their_dependence() -> None:
+    from forecasts.targets import simulate_paths
+
+    mean, sd = np.array([10.0, 20.0, 30.0]), np.array([1.0, 2.0, 2.0])
+    eps = np.random.default_rng(7).standard_normal((4, 3))
+    alone = simulate_paths(mean, sd, n_paths=4, seed=7, dependence="independent")
+    assert np.allclose(alone, mean + eps * sd)
+    walk = simulate_paths(mean, sd, n_paths=4, seed=7)
+    inc = np.sqrt([1.0, 3.0, 0.0])  # variances 1, 4, 4: increments of 1, 3 and 0
+    assert np.allclose(walk, mean + np.cumsum(eps * inc, axis=1))
+    assert simulate_paths(mean, sd).shape == (4000, 3)
+    assert np.allclose(
+        simulate_paths(mean, sd, n_paths=4, seed=0), simulate_paths([10, 20, 30], [1, 2, 2], 4)
+    )
+    with pytest.raises(ValueError, match="dependence"):
+        simulate_paths(mean, sd, dependence="ar1")
+
+
+def test_year_end_uses_the_actuals_then_the_forecasts_of_that_year() -> None:
+    from forecasts.targets import year_end
+
+    hist = pd.DataFrame({"ds": pd.date_range("2025-07-01", periods=12, freq="MS"), "y": 1.0})
+    fc = pd.DataFrame(
+        {
+            "ds": pd.date_range("2026-07-01", periods=12, freq="MS"),
+            "m": 2.0,
+            "m-lo-80": 2.0,
+            "m-hi-80": 2.0,
+        }
+    )
+    res = year_end(hist, fc, 2026, "sum", model="m", n_paths=10)
+    assert (res["year"], res["n_actual"], res["n_forecast"]) == (2026, 6, 6)
+    assert res["projection"] == pytest.approx(6 * 1.0 + 6 * 2.0)
+    nothing_yet = year_end(hist.iloc[:0], fc, 2027, "sum", model="m", n_paths=10)
+    assert (nothing_yet["n_actual"], nothing_yet["n_forecast"]) == (0, 6)
+    assert nothing_yet["projection"] == pytest.approx(12.0)
+    done = year_end(hist, fc.iloc[:0], 2025, "mean", model="m", target=1.0)
+    assert (done["n_actual"], done["n_forecast"], done["p_target"]) == (6, 0, 1.0)
+    with pytest.raises(ValueError, match="no intervals for 'auto'"):
+        year_end(hist, fc, 2026, "sum")
+
+
+def test_hierarchy_summing_matrix_and_tags() -> None:
+    from forecasts.reconciliation import hierarchy
+
+    uids = [_uid(a) for a in ("P3", "R2", "P1", "VN", "R1", "P2")]
+    S, tags = hierarchy(uids, AREAS)
+    assert S["unique_id"].tolist() == [_uid(a) for a in ("VN", "R1", "R2", "P1", "P2", "P3")]
+    assert S.columns.tolist() == ["unique_id", _uid("P1"), _uid("P2"), _uid("P3")]
+    assert S.iloc[:, 1:].to_numpy().tolist() == [
+        [1, 1, 1],
+        [1, 1, 0],
+        [0, 0, 1],
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+    ]
+    assert {k: v.tolist() for k, v in tags.items()} == {
+        "nation": [_uid("VN")],
+        "region": [_uid("R1"), _uid("R2")],
+        "province": [_uid("P1"), _uid("P2"), _uid("P3")],
+    }
+    only_provinces, tags = hierarchy([_uid("P2"), _uid("P1")], AREAS)
+    assert only_provinces["unique_id"].tolist() == [_uid("P1"), _uid("P2")]
+    assert list(tags) == ["province"]
+    with pytest.raises(ValueError, match="unknown area code"):
+        hierarchy([_uid("P1"), _uid("ZZ")], AREAS)
+    with pytest.raises(ValueError, match="expected one indicator"):
+        hierarchy([_uid("P1"), f"Y{SEP}P2"], AREAS)
+    with pytest.raises(ValueError, match="no province series"):
+        hierarchy([_uid("VN")], AREAS)
+
+
+def test_reconcile_refuses_series_ending_on_different_periods() -> None:
+    from forecasts import reconcile
+
+    fc = _base_forecasts({"VN": 60.0})
+    fc = fc[~((fc["unique_id"] == _uid("P1")) & (fc["ds"] == fc["ds"].max()))]
+    with pytest.raises(ValueError, match="end on different periods"):
+        reconcile(fc, None, areas=AREAS, method="bottom_up")
