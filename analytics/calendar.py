@@ -167,6 +167,21 @@ def period_key(start: dt.date, freq: str) -> str:
     }[freq]
 
 
+def closed_period(when: dt.datetime | dt.date, freq: str) -> dt.date:
+    """The period whose cut-off window (15th to 14th) has closed by ``when``: what a scheduled run
+    fired at ``when`` reports on (20 Oct -> October; 10 Oct -> September; 22 Sep -> 9 months)."""
+    d = when.date() if isinstance(when, dt.datetime) else when
+    month = pd.Timestamp(d.year, d.month, 1)
+    if d.day < 15:
+        month -= pd.DateOffset(months=1)
+    span = MONTHS[freq]  # the last month of a period: any, Mar/Jun/Sep/Dec, Jun (H1), Sep, Dec
+    ends = {span} if freq in ("6M", "9M") else set(range(span, 13, span))
+    while month.month not in ends:
+        month -= pd.DateOffset(months=1)
+    start = month - pd.DateOffset(months=span - 1)
+    return dt.date(start.year, start.month, 1)
+
+
 def period_end(start: dt.date, freq: str) -> dt.date:
     """Last day of the period that starts on ``start``."""
     return (pd.Timestamp(start) + pd.DateOffset(months=MONTHS[freq]) - pd.Timedelta(days=1)).date()

@@ -57,8 +57,9 @@ def main() -> None:
 
         build_demo(end="2024-06")
     from analytics import catalog
+    from analytics.calendar import period_key
     from workbench import runs
-    from workbench.jobs import JobSpec, latest_period, period_key
+    from workbench.jobs import JobSpec, latest_period
 
     areas = catalog().provinces()["code"].tolist()[: args.provinces]
     nb = Path(__file__).resolve().parent.parent / "notebooks" / "reports" / "province_report.ipynb"

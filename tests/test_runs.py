@@ -172,7 +172,7 @@ def test_history_survives_processes_creating_it_at_once(env: Path) -> None:
 def test_periods_follow_the_cut_off_windows() -> None:
     import datetime as dt
 
-    from workbench.jobs import closed_period, parse_period, period_key
+    from analytics.calendar import closed_period, parse_period, period_key
 
     assert closed_period(dt.date(2026, 10, 20), "M") == dt.date(2026, 10, 1)
     assert closed_period(dt.date(2026, 10, 10), "M") == dt.date(2026, 9, 1)

@@ -10,7 +10,7 @@ scheduler therefore keeps its own account, in ``runs.sqlite`` beside the run his
 - ``scheduled_runs``: one row per (schedule, period) with the due time it ran for and its status.
 
 The due times are the cron's own fire times after the watermark; each is reported on the period
-whose cut-off window closed by then (``jobs.closed_period``), like Airflow's data interval. A period
+whose cut-off window closed by then (``calendar.closed_period``), like Airflow's data interval. A period
 already settled (ok, failed or skipped) is never run again, even when the cron changed; a run that
 was interrupted (killed, or the scheduler stopped) is owed again.
 """
@@ -22,7 +22,8 @@ import sqlite3
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from workbench.jobs import TIMEZONE, Schedule, closed_period, get_job, period_key
+from analytics.calendar import closed_period, period_key
+from workbench.jobs import TIMEZONE, Schedule, get_job
 
 SETTLED = ("ok", "failed", "skipped")
 _SCHEMA = """

@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from analytics import paths
+from analytics.calendar import closed_period
 from analytics.errors import NrisError, unknown_code
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -197,55 +198,6 @@ def load_schedules(path: Path | None = None) -> list[Schedule]:
 
 
 # -- periods ----------------------------------------------------------------------------------
-def period_key(start: dt.date, freq: str) -> str:
-    """Folder name of a report period: 2026-10, 2026-Q3, 2026-6M, 2026-9M, 2026."""
-    q = (start.month - 1) // 3 + 1
-    return {
-        "M": f"{start:%Y-%m}",
-        "Q": f"{start.year}-Q{q}",
-        "6M": f"{start.year}-6M",
-        "9M": f"{start.year}-9M",
-        "A": f"{start.year}",
-    }[freq]
-
-
-def parse_period(text: str, freq: str) -> dt.date:
-    """Start date of ``text`` read for a job of frequency ``freq`` ("2026-10", "2026-Q3", "2026")."""
-    t = str(text).strip().upper()
-    try:
-        if freq in ("6M", "9M", "A"):
-            return dt.date(int(t[:4]), 1, 1)
-        if "-Q" in t:
-            year, q = t.split("-Q")
-            start = dt.date(int(year), 3 * int(q) - 2, 1)
-        else:
-            ts = pd.Timestamp(t)
-            start = dt.date(ts.year, ts.month, 1)
-    except (ValueError, TypeError):
-        raise NrisError(
-            f"Kỳ báo cáo '{text}' không hợp lệ (vd. 2026-10, 2026-Q3, 2026)",
-            f"bad period '{text}' (e.g. 2026-10, 2026-Q3, 2026)",
-        ) from None
-    if freq == "Q":
-        start = dt.date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
-    return start
-
-
-def closed_period(when: dt.datetime | dt.date, freq: str) -> dt.date:
-    """The period whose cut-off window (15th to 14th) has closed by ``when``: what a run fired
-    at ``when`` reports on (20 Oct -> October; 10 Oct -> September; 22 Sep -> 9 months)."""
-    d = when.date() if isinstance(when, dt.datetime) else when
-    month = pd.Timestamp(d.year, d.month, 1)
-    if d.day < 15:
-        month -= pd.DateOffset(months=1)
-    ends = {"M": tuple(range(1, 13)), "Q": (3, 6, 9, 12), "6M": (6,), "9M": (9,), "A": (12,)}[freq]
-    while month.month not in ends:
-        month -= pd.DateOffset(months=1)
-    span = {"M": 1, "Q": 3, "6M": 6, "9M": 9, "A": 12}[freq]
-    start = month - pd.DateOffset(months=span - 1)
-    return dt.date(start.year, start.month, 1)
-
-
 def latest_period(freq: str) -> dt.date:
     """The latest period of ``freq`` fully covered by the published snapshot's data."""
     import polars as pl

@@ -34,8 +34,9 @@ import pandas as pd
 import yaml
 
 from analytics import paths
+from analytics.calendar import parse_period, period_key
 from analytics.errors import NrisError
-from workbench.jobs import JobSpec, latest_period, parse_period, period_key
+from workbench.jobs import JobSpec, latest_period
 
 KERNEL = "python3"
 STATUSES = ("running", "ok", "failed", "timeout", "interrupted")
