@@ -132,6 +132,7 @@ def _card(indicator: str, direction: str, yoy: float, measure: str = "flow", pre
             "indicator": indicator, "name_vi": "X", "name_en": "X", "decimals": 1, "spark": spark,
             "period": pd.Timestamp("2026-10-01"), "freq": "M", "measure": measure, "value": 5.0,
             "mom": 1.0, "yoy": yoy, "ytd": 50.0, "ytd_yoy": 2.0, "direction": direction,
+            "change": "growth" if measure == "pct_change" else "percent",
         }
     )  # fmt: skip
     html = card_html(row, "vi")
@@ -139,7 +140,9 @@ def _card(indicator: str, direction: str, yoy: float, measure: str = "flow", pre
 
 
 def test_cards_are_coloured_by_the_indicators_good_direction() -> None:
-    from workbench.briefings.charts import BAD, GOOD, NEUTRAL
+    from analytics.charts import PALETTE
+
+    GOOD, BAD, NEUTRAL = PALETTE["good"], PALETTE["bad"], PALETTE["neutral"]  # noqa: N806
 
     assert (GOOD, BAD, NEUTRAL) == ("#1a7f37", "#c62828", "#546e7a")
     assert _card("EXPORTS", "up", 6.5) == GOOD
