@@ -183,9 +183,14 @@ def shared_fits(series: list[engine.Series], job: engine.Job) -> engine.Job:
                 continue
             holdouts = {outer, outer + reach} if name in pool else {outer}
             for H in sorted(holdouts):
-                ys = [s.y[: len(s.y) - H] for s in series if s.season == m and len(s.y) > H]
+                part = [s for s in series if s.season == m and len(s.y) > H]
+                ys = [s.y[: len(s.y) - H] for s in part]
+                # exogenous columns known ahead (the Tết share) for the learners that read them
+                kw = {}
+                if getattr(model, "reads_exog", False) and all(s.X is not None for s in part):
+                    kw["Xs"] = [s.X[: len(s.y) - H] for s in part if s.X is not None]
                 try:
-                    fits.append(((name, m, H), model.learn_many(ys, job.h)))
+                    fits.append(((name, m, H), model.learn_many(ys, job.h, **kw)))
                 except ForecastInputError:  # nothing to learn from: each series learns alone
                     continue
     return dataclasses.replace(job, learners=tuple(fits))
