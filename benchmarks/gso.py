@@ -136,6 +136,8 @@ def run(
     prophet: bool,
     params: dict | None = None,
     baselines: bool = True,
+    clean: bool = True,
+    pool: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Backtest of auto and the baselines; returns the joined frame and seconds per group."""
     from forecasts import add_tet, backtest
@@ -144,7 +146,7 @@ def run(
     kw = {"h": H, "n_windows": n_windows, "level": (80,), "n_jobs": n_jobs, "progress": False}
     times: dict[str, float] = {}
     t0 = time.perf_counter()
-    auto = backtest(with_tet, models=["auto"], model_params=params, **kw)
+    auto = backtest(with_tet, models=["auto"], model_params=params, clean=clean, pool=pool, **kw)
     times["auto"] = time.perf_counter() - t0
     if not baselines:
         return auto, times
@@ -196,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n-jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--only", default=None, help="keep series whose id contains this text")
     p.add_argument("--auto-only", action="store_true", help="no baselines (ablations of auto)")
+    p.add_argument("--no-clean", action="store_true", help="auto without outlier replacement")
+    p.add_argument("--pool", nargs="+", default=(), help="auto's pool (default AUTO_POOLS)")
     p.add_argument("--params", default=None, help='model parameters, JSON: {"global": {...}}')
     args = p.parse_args(argv)
     if not DATA.exists():
@@ -232,14 +236,20 @@ def main(argv: list[str] | None = None) -> int:
     import json
 
     params = json.loads(args.params) if args.params else None
-    cv, times = run(df, n_windows, args.n_jobs, not args.no_prophet, params, not args.auto_only)
+    cv, times = run(
+        df, n_windows, args.n_jobs, not args.no_prophet, params, not args.auto_only,
+        not args.no_clean, tuple(args.pool),
+    )  # fmt: skip
     engine.shutdown_pools()
     models = ["auto", *[b for b in BASELINES if b in cv.columns]]
     table = score(cv, df, models)
     with pd.option_context("display.width", 140, "display.max_rows", 200):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if args.auto_only:
-        print(f"params {params}; auto MASE mean over windows {table['MASE'].mean():.4f}")
+        print(
+            f"params {params}, clean {not args.no_clean}, pool {args.pool}; auto MASE mean over windows "
+            f"{table['MASE'].mean():.4f}"
+        )
     print("\nauto against the best baseline of each window (MASE):")
     for window, t in table.groupby("window") if not args.auto_only else ():
         base = t[t["method"] != "auto"].set_index("method")
