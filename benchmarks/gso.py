@@ -198,7 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n-jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--only", default=None, help="keep series whose id contains this text")
     p.add_argument("--auto-only", action="store_true", help="no baselines (ablations of auto)")
-    p.add_argument("--no-clean", action="store_true", help="auto without outlier replacement")
+    p.add_argument("--clean", action="store_true", help="auto with outlier replacement")
+    p.add_argument(
+        "--tune-covid",
+        action="store_true",
+        help="one 6-month window 2020-09..2021-02: its history holds 2020 Q2",
+    )
     p.add_argument("--pool", nargs="+", default=(), help="auto's pool (default AUTO_POOLS)")
     p.add_argument("--params", default=None, help='model parameters, JSON: {"global": {...}}')
     args = p.parse_args(argv)
@@ -228,9 +233,12 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     print("left out:\n" + dropped.to_string(index=False))
     print("series: " + "; ".join(df["unique_id"].unique()))
-    if args.tune:
+    global H
+    if args.tune or args.tune_covid:
         df = df[df["ds"] <= pd.Timestamp("2021-02-01")]
         n_windows = 2
+    if args.tune_covid:
+        H, n_windows = 6, 1
     else:
         n_windows = 3
     import json
@@ -238,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     params = json.loads(args.params) if args.params else None
     cv, times = run(
         df, n_windows, args.n_jobs, not args.no_prophet, params, not args.auto_only,
-        not args.no_clean, tuple(args.pool),
+        args.clean, tuple(args.pool),
     )  # fmt: skip
     engine.shutdown_pools()
     models = ["auto", *[b for b in BASELINES if b in cv.columns]]
@@ -247,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if args.auto_only:
         print(
-            f"params {params}, clean {not args.no_clean}, pool {args.pool}; auto MASE mean over windows "
+            f"params {params}, clean {args.clean}, pool {args.pool}; auto MASE mean over windows "
             f"{table['MASE'].mean():.4f}"
         )
     print("\nauto against the best baseline of each window (MASE):")

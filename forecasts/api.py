@@ -197,7 +197,7 @@ def shared_fits(series: list[engine.Series], job: engine.Job) -> engine.Job:
 
 
 def _job(
-    models, h, level, n_windows, step, pool, combine, mode, fitted, params, clean=True
+    models, h, level, n_windows, step, pool, combine, mode, fitted, params, clean=False
 ) -> engine.Job:
     frozen = tuple((k, tuple(sorted(v.items()))) for k, v in sorted((params or {}).items()))
     return engine.Job(
@@ -229,7 +229,7 @@ def forecast(
     fitted: bool = False,
     season: int | None = None,
     model_params: dict[str, dict[str, Any]] | None = None,
-    clean: bool = True,
+    clean: bool = False,
     n_jobs: int | None = None,
     address: Any = None,
     progress: bool = True,
@@ -240,10 +240,10 @@ def forecast(
     ``combine`` "median" of their forecasts (default; the most accurate on M3), "mean", or weights
     from their rolling-origin backtest error ("inverse", "best", "topK"). It backtests the pool
     over ``n_windows`` windows of ``h`` steps and calibrates its intervals on the pooled
-    standardised backtest errors of all series of the same frequency. With ``clean`` (default)
-    "auto" fits its pool on the history with outliers replaced (:func:`forecasts.outliers.clean`:
-    a lockdown month must not drag the levels and seasons it extrapolates); its backtest errors
-    are still measured on the series as it is.
+    standardised backtest errors of all series of the same frequency. With ``clean`` "auto" fits
+    its pool on the history with outliers replaced (:func:`forecasts.outliers.clean`: a lockdown
+    month must not drag the levels and seasons it extrapolates); its backtest errors are still
+    measured on the series as it is. Off by default: it did worse on the GSO tuning windows.
     Returns ``unique_id, ds, <model>, <model>-lo-<level>, <model>-hi-<level>``; notes about
     fallbacks and filled gaps are in ``result.attrs["notes"]`` (summed up in one
     :class:`ForecastNotesWarning`). With ``fitted=True`` also returns
@@ -370,7 +370,7 @@ def backtest(
     combine: str = "median",
     season: int | None = None,
     model_params: dict[str, dict[str, Any]] | None = None,
-    clean: bool = True,
+    clean: bool = False,
     n_jobs: int | None = None,
     address: Any = None,
     progress: bool = True,

@@ -48,6 +48,26 @@ class Learner:
             logs.append(reg.predict(_rows(F, ends, steps, m, _exog_rows(X, ends + steps - 1, m))))
         return level * np.exp(np.mean(logs, axis=0))
 
+    def predict_last(
+        self, ys: Sequence[np.ndarray], Xs: Sequence[np.ndarray | None]
+    ) -> list[np.ndarray]:
+        """Each series' forecast of its last ``h`` values from ``h`` before its end, in one
+        regressor call per member for all series."""
+        m, h = self.season_length, self.h
+        steps = np.arange(1, h + 1)
+        logs, levels = [], np.array([])
+        for n_lags, reg in self.members:
+            rows, lv = [], []
+            for y, x in zip(ys, Xs, strict=True):
+                ends = np.full(h, len(y) - h)
+                F, level = _features(y, ends, n_lags, m)
+                rows.append(_rows(F, ends, steps, m, _exog_rows(x, ends + steps - 1, m)))
+                lv.append(level)
+            logs.append(reg.predict(np.vstack(rows)))
+            levels = np.concatenate(lv)
+        out = levels * np.exp(np.mean(logs, axis=0))
+        return list(out.reshape(len(ys), h))
+
     def bounds(
         self, y: np.ndarray, mean: np.ndarray, steps: np.ndarray, level: int
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -213,15 +233,17 @@ def learn(
             members = list(threads.map(fit, lengths))
     k = 0 if exog[0] is None else exog[0].shape[1]
     learner = Learner(m, h, members, np.full((1, h), np.nan), n_exog=k)
-    # |log error| of each series' latest origin whose whole horizon is known, for intervals
-    res = []
-    for y, x in zip(kept, exog, strict=True):
-        e = len(y) - h
-        if e >= min_train:
-            pred = learner.predict(y, np.full(h, e), np.arange(1, h + 1), x)
-            res.append(np.abs(np.log(y[e : e + h] / pred)))
-    if res:
-        learner.residuals = np.array(res)
+    # |log error| of each series' latest origin whose whole horizon is known, for intervals:
+    # one regressor call for all series (a call per series cost more than the fit itself)
+    last = [(y, x) for y, x in zip(kept, exog, strict=True) if len(y) - h >= min_train]
+    if last:
+        from forecasts.base import one_thread
+
+        with one_thread():
+            preds = learner.predict_last([y for y, _ in last], [x for _, x in last])
+        learner.residuals = np.array(
+            [np.abs(np.log(y[-h:] / p)) for (y, _), p in zip(last, preds, strict=True)]
+        )
     return learner
 
 

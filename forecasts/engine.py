@@ -68,7 +68,7 @@ class Job:
     params: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     # shared cross-learning fits: ((model, season, holdout), learner), see forecasts.cross
     learners: tuple[tuple[tuple[str, int, int], Any], ...] = ()
-    clean: bool = True  # "auto" fits its pool on the history with outliers replaced
+    clean: bool = False  # "auto" fits its pool on the history with outliers replaced
 
     def model_params(self, name: str) -> dict[str, Any]:
         return dict(dict(self.params).get(name, ()))
