@@ -74,6 +74,7 @@ def nowcast(
     months: Sequence[int] | int | None = None,
     level: int = 80,
     since: Any = None,
+    calibrate: bool = True,
 ) -> pd.DataFrame:
     """Year-to-date GDP growth of ``quarter`` estimated from the monthly indicators known in it.
 
@@ -83,11 +84,14 @@ def nowcast(
     indicator month; only quarters before it train the equations (pseudo real time), and from
     ``since`` on when given. ``months`` (1-3): the months of the quarter known; default every
     month the indicators hold, so the rows show the estimate as each month arrived.
+    The interval is the regression's prediction interval, widened with ``calibrate`` to the
+    ``level`` quantile of the equation's errors on the earlier quarters, each estimated from the
+    quarters before it (when there are at least 8): the prediction interval trusts the equation,
+    and a shock such as 2020 is what it cannot foresee.
     Returns ``ds, months, estimate, lo-<level>, hi-<level>, n_obs, indicators`` (``ds`` the
     quarter start). Indicators missing in the month are left out of that equation; a month none
     of them reported uses the equation of the month before.
     """
-    import statsmodels.api as sm
 
     y = _quarters(target)
     wide = _wide(indicators).dropna(axis=1, how="all")
@@ -121,19 +125,51 @@ def nowcast(
                 f"nowcast: too few quarters to estimate {q:%Y-%m} from {len(cols)} indicator(s) "
                 f"({len(train)} quarters with data)"
             )
-        X = sm.add_constant(train[cols].to_numpy(dtype=float), has_constant="add")
-        fit = sm.OLS(train["y"].to_numpy(dtype=float), X).fit()
-        x_now = sm.add_constant(now[cols].to_numpy(dtype=float)[None, :], has_constant="add")
-        pred = fit.get_prediction(x_now).summary_frame(alpha=1 - level / 100).iloc[0]
+        fit, pred = _bridge(train, cols, now[cols], level)
+        est = float(pred["mean"])
+        half = (float(pred["obs_ci_upper"]) - float(pred["obs_ci_lower"])) / 2
+        if calibrate:  # never narrower than the equation's own errors on quarters it had not seen
+            errors = _past_errors(train, cols, level)
+            if len(errors) >= MIN_ERRORS:
+                half = max(half, _conformal(errors, level))
         out.append(
             {
                 "ds": q,
                 "months": m,
-                "estimate": float(pred["mean"]),
-                f"lo-{level}": float(pred["obs_ci_lower"]),
-                f"hi-{level}": float(pred["obs_ci_upper"]),
+                "estimate": est,
+                f"lo-{level}": est - half,
+                f"hi-{level}": est + half,
                 "n_obs": int(fit.nobs),
                 "indicators": ", ".join(map(str, cols)),
             }
         )
     return pd.DataFrame(out)
+
+
+MIN_ERRORS = 8
+
+
+def _bridge(train: pd.DataFrame, cols: list, x: pd.Series, level: int) -> tuple[Any, pd.Series]:
+    """The OLS bridge on ``train`` and its prediction (with the interval) at ``x``."""
+    import statsmodels.api as sm
+
+    X = sm.add_constant(train[cols].to_numpy(dtype=float), has_constant="add")
+    fit = sm.OLS(train["y"].to_numpy(dtype=float), X).fit()
+    x_now = sm.add_constant(x.to_numpy(dtype=float)[None, :], has_constant="add")
+    return fit, fit.get_prediction(x_now).summary_frame(alpha=1 - level / 100).iloc[0]
+
+
+def _past_errors(train: pd.DataFrame, cols: list, level: int) -> np.ndarray:
+    """Errors of the equation on each training quarter, fitted on the quarters before it only."""
+    errors = []
+    for i in range(len(cols) + 3, len(train)):
+        _, pred = _bridge(train.iloc[:i], cols, train.iloc[i][cols], level)
+        errors.append(float(train["y"].iloc[i]) - float(pred["mean"]))
+    return np.asarray(errors)
+
+
+def _conformal(errors: np.ndarray, level: int) -> float:
+    """Split-conformal half-width: the ceil((n+1) level)-th smallest absolute error."""
+    a = np.sort(np.abs(errors))
+    k = min(len(a), int(np.ceil((len(a) + 1) * level / 100)))
+    return float(a[k - 1])

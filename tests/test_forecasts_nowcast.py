@@ -93,3 +93,22 @@ def test_ytd_growth_of_levels() -> None:
     feb = got.set_index("ds").loc[pd.Timestamp("2021-02-01"), "y"]
     jan, fe = y[0], y[1]
     assert feb == pytest.approx(100 * ((1.1 * jan + 2.2 * fe) / (jan + fe) - 1))
+
+
+def test_nowcast_interval_is_never_narrower_than_its_own_past_errors() -> None:
+    target, ind = _built(noise=0.05)
+    # a break the indicators did not see (growth 3 points higher from 2021): the equation,
+    # fitted on both regimes, misses the quarters after the break by more than its residuals say
+    shocked = target.copy()
+    shocked.loc[shocked.index[36:], "y"] += 3.0
+    q = QUARTERS[-1]
+    known = shocked[shocked["ds"] < q]
+    plain = F.nowcast(known, ind, quarter=q, months=3, calibrate=False).iloc[0]
+    cal = F.nowcast(known, ind, quarter=q, months=3).iloc[0]
+    assert cal["estimate"] == pytest.approx(plain["estimate"])
+    assert cal["hi-80"] - cal["lo-80"] > plain["hi-80"] - plain["lo-80"]
+    # on the clean series the regression's own interval already covers its errors
+    calm = F.nowcast(target[target["ds"] < q], ind, quarter=q, months=3)
+    loose = F.nowcast(target[target["ds"] < q], ind, quarter=q, months=3, calibrate=False)
+    assert calm["hi-80"].iloc[0] - calm["lo-80"].iloc[0] < 0.5
+    assert calm["hi-80"].iloc[0] >= loose["hi-80"].iloc[0]
