@@ -103,10 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore", api.ForecastNotesWarning)  # said below, with the subset
 
     pool = tuple(args.pool) if args.pool else ()
+    load = os.getloadavg()
     print(
         f"M3 benchmark: {os.cpu_count()} cores, n_jobs={args.n_jobs}, auto pool="
-        f"{pool or AUTO_POOLS}, combine={args.combine}, n_windows={args.n_windows}"
+        f"{pool or AUTO_POOLS}, combine={args.combine}, n_windows={args.n_windows}, "
+        f"load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
+    from speed import cpu_seconds
+
+    cpu0 = cpu_seconds()
     rows = []
     for name in args.subsets:
         train, test, h = load_subset(name, args.limit, args.every)
@@ -167,9 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     table = pd.DataFrame(rows)
     with pd.option_context("display.width", 120, "display.max_rows", 200):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"CPU seconds (user+sys, this process and its workers): {cpu_seconds() - cpu0:.1f}")
     return 0
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
     sys.exit(main())

@@ -84,6 +84,24 @@ def prophet_loop(df: pd.DataFrame) -> int:
     return rows
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its live and finished children (the kept
+    worker pool lives across runs, so finished-children accounting alone would miss it)."""
+    import resource
+
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.Error:  # gone meanwhile: counted below once reaped
+            continue
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return total + kids.ru_utime + kids.ru_stime
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--base", type=int, default=25, help="series in the 1x sample")
@@ -96,37 +114,42 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     uids = np.array(sorted(df["unique_id"].unique()))
     rng = np.random.default_rng(0)
+    load = os.getloadavg()
     print(
         f"speed benchmark: {os.cpu_count()} cores, n_jobs={args.n_jobs}, "
-        f"{len(uids)} series in the demo store"
+        f"{len(uids)} series in the demo store, load average at start "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
     rows = []
     for mult in (1, 4, 16):
         n = min(args.base * mult, len(uids))
         sample = df[df["unique_id"].isin(rng.permutation(uids)[:n])]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         workbench_run(sample, args.n_jobs)
-        t = time.perf_counter() - t0
-        row = {"scale": f"{mult}x", "series": n, "workbench_s": t, "workbench_series_per_s": n / t}
+        t, c = time.perf_counter() - t0, cpu_seconds() - c0
+        row = {"scale": f"{mult}x", "series": n, "workbench_s": t, "workbench_cpu_s": c,
+               "workbench_series_per_s": n / t}  # fmt: skip
         if mult == 1:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu_seconds()
             prophet_loop(sample)
-            tp = time.perf_counter() - t0
-            row.update({"prophet_loop_s": tp, "prophet_series_per_s": n / tp, "speedup": tp / t})
+            tp, cp = time.perf_counter() - t0, cpu_seconds() - c0
+            row.update({"prophet_loop_s": tp, "prophet_cpu_s": cp, "prophet_series_per_s": n / tp,
+                        "speedup": tp / t, "speedup_cpu": cp / c})  # fmt: skip
         rows.append(row)
         print(
             pd.DataFrame([row]).to_string(index=False, float_format=lambda v: f"{v:.2f}"),
             flush=True,
         )
     if args.full:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         workbench_run(df, args.n_jobs)
-        t = time.perf_counter() - t0
+        t, c = time.perf_counter() - t0, cpu_seconds() - c0
         rows.append(
             {
                 "scale": "full",
                 "series": len(uids),
                 "workbench_s": t,
+                "workbench_cpu_s": c,
                 "workbench_series_per_s": len(uids) / t,
             }
         )

@@ -31,6 +31,8 @@ _EXPORTS = {
     "target_probability": "forecasts.targets",
     "annual": "forecasts.targets",
     "simulate_paths": "forecasts.targets",
+    "nowcast": "forecasts.bridge",
+    "ytd_growth": "forecasts.bridge",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -34,15 +34,39 @@ class Learner:
     h: int
     members: list[tuple[int, Any]]  # (window length, fitted regressor)
     residuals: np.ndarray  # |log error| per step of the latest training origins, for intervals
+    n_exog: int = 0  # exogenous columns (the Tết share) the regressors read
 
-    def predict(self, y: np.ndarray, ends: np.ndarray, steps: np.ndarray) -> np.ndarray:
-        """Forecasts for origins ``ends`` (exclusive end indices of ``y``) at ``steps`` ahead."""
+    def predict(
+        self, y: np.ndarray, ends: np.ndarray, steps: np.ndarray, X: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Forecasts for origins ``ends`` (exclusive end indices of ``y``) at ``steps`` ahead;
+        ``X`` the exogenous columns over ``y`` and as far beyond as the targets reach."""
         m = self.season_length
         logs = []
         for n_lags, reg in self.members:
             F, level = _features(y, ends, n_lags, m)
-            logs.append(reg.predict(_rows(F, ends, steps, m)))
+            logs.append(reg.predict(_rows(F, ends, steps, m, _exog_rows(X, ends + steps - 1, m))))
         return level * np.exp(np.mean(logs, axis=0))
+
+    def predict_last(
+        self, ys: Sequence[np.ndarray], Xs: Sequence[np.ndarray | None]
+    ) -> list[np.ndarray]:
+        """Each series' forecast of its last ``h`` values from ``h`` before its end, in one
+        regressor call per member for all series."""
+        m, h = self.season_length, self.h
+        steps = np.arange(1, h + 1)
+        logs, levels = [], np.array([])
+        for n_lags, reg in self.members:
+            rows, lv = [], []
+            for y, x in zip(ys, Xs, strict=True):
+                ends = np.full(h, len(y) - h)
+                F, level = _features(y, ends, n_lags, m)
+                rows.append(_rows(F, ends, steps, m, _exog_rows(x, ends + steps - 1, m)))
+                lv.append(level)
+            logs.append(reg.predict(np.vstack(rows)))
+            levels = np.concatenate(lv)
+        out = levels * np.exp(np.mean(logs, axis=0))
+        return list(out.reshape(len(ys), h))
 
     def bounds(
         self, y: np.ndarray, mean: np.ndarray, steps: np.ndarray, level: int
@@ -108,9 +132,36 @@ def _features(
     return np.log(w / level[:, None]), level
 
 
-def _rows(F: np.ndarray, ends: np.ndarray, steps: np.ndarray, season: int) -> np.ndarray:
+def _rows(
+    F: np.ndarray,
+    ends: np.ndarray,
+    steps: np.ndarray,
+    season: int,
+    exog: np.ndarray | None = None,
+) -> np.ndarray:
     phase = (ends + steps - 1) % season if season > 1 else np.zeros(len(ends))
-    return np.column_stack([F, steps, phase])
+    parts = [F, steps, phase] + ([] if exog is None else [exog])
+    return np.column_stack(parts)
+
+
+def exog_features(X: np.ndarray | None) -> np.ndarray | None:
+    """The exogenous columns worth reading: None without any, or when all are constant (the Tết
+    share of a quarterly series is 0 throughout)."""
+    if X is None or X.shape[1] == 0 or not np.ptp(X, axis=0).any():
+        return None
+    return np.asarray(X, dtype=float)
+
+
+def _exog_rows(X: np.ndarray | None, targets: np.ndarray, season: int) -> np.ndarray | None:
+    """The exogenous values of each target period and of the same period a season earlier (the
+    window's own month, which the target is read against): e.g. Tết in this February and in the
+    last one. None without exogenous columns."""
+    if X is None or X.shape[1] == 0:
+        return None
+    targets = np.asarray(targets, dtype=int)
+    back = targets - max(season, 1)
+    before = np.where((back >= 0)[:, None], X[np.maximum(back, 0)], 0.0)
+    return np.hstack([X[targets], before])
 
 
 def learn(
@@ -122,8 +173,13 @@ def learn(
     learning_rate: float = 0.05,
     random_state: int = 0,
     max_rows: int = 600_000,
+    Xs: Sequence[np.ndarray | None] | None = None,
 ) -> Learner:
     """Fit the regressors on the windows of every strictly positive series in ``ys``.
+
+    ``Xs`` (one per series, aligned with it; all with the same columns) are exogenous columns
+    known ahead, such as the Tết share: each target's value and the value a season before it
+    are features, so the trees learn how a moving holiday shifts the month against last year's.
 
     Each series contributes its latest ``max_origins`` origins (fewer when that would pass about
     ``max_rows`` training rows) and counts the same whatever its length. The loss is absolute
@@ -146,13 +202,19 @@ def learn(
 
     m = max(int(season_length), 1)
     min_train = max(2 * m, 6)
-    kept = [
-        y
-        for y in (np.asarray(v, dtype=float) for v in ys)
+    xs = list(Xs) if Xs is not None else [None] * len(ys)
+    pairs = [
+        (y, exog_features(None if x is None else np.asarray(x, dtype=float).reshape(len(y), -1)))
+        for y, x in zip((np.asarray(v, dtype=float) for v in ys), xs, strict=True)
         if len(y) > min_train and np.all(np.isfinite(y)) and np.all(y > 0)
     ]
-    if not kept:
+    if not pairs:
         raise ForecastInputError(f"global: no strictly positive series longer than {min_train}")
+    kept = [y for y, _ in pairs]
+    n_exog = {0 if x is None else x.shape[1] for _, x in pairs}
+    exog: list[np.ndarray | None] = [x for _, x in pairs]
+    if n_exog == {0} or len(n_exog) > 1:  # none, or not the same columns everywhere: ignored
+        exog = [None] * len(kept)
     origins = min(max_origins, max(12, max_rows // (len(kept) * h)))
 
     def fit(n_lags: int) -> tuple[int, Any]:
@@ -160,7 +222,7 @@ def learn(
 
         with one_thread():
             return n_lags, _fit_one(kept, m, h, n_lags, min_train, origins, max_iter,
-                                    learning_rate, random_state)  # fmt: skip
+                                    learning_rate, random_state, exog)  # fmt: skip
 
     lengths = window_lengths(m, trees=True)
     rows = h * sum(min(origins, len(y) - min_train) for y in kept)
@@ -169,16 +231,19 @@ def learn(
     else:
         with ThreadPoolExecutor(max_workers=len(lengths)) as threads:
             members = list(threads.map(fit, lengths))
-    learner = Learner(m, h, members, np.full((1, h), np.nan))
-    # |log error| of each series' latest origin whose whole horizon is known, for intervals
-    res = []
-    for y in kept:
-        e = len(y) - h
-        if e >= min_train:
-            pred = learner.predict(y, np.full(h, e), np.arange(1, h + 1))
-            res.append(np.abs(np.log(y[e : e + h] / pred)))
-    if res:
-        learner.residuals = np.array(res)
+    k = 0 if exog[0] is None else exog[0].shape[1]
+    learner = Learner(m, h, members, np.full((1, h), np.nan), n_exog=k)
+    # |log error| of each series' latest origin whose whole horizon is known, for intervals:
+    # one regressor call for all series (a call per series cost more than the fit itself)
+    last = [(y, x) for y, x in zip(kept, exog, strict=True) if len(y) - h >= min_train]
+    if last:
+        from forecasts.base import one_thread
+
+        with one_thread():
+            preds = learner.predict_last([y for y, _ in last], [x for _, x in last])
+        learner.residuals = np.array(
+            [np.abs(np.log(y[-h:] / p)) for (y, _), p in zip(last, preds, strict=True)]
+        )
     return learner
 
 
@@ -192,11 +257,12 @@ def _fit_one(
     max_iter: int,
     learning_rate: float,
     random_state: int,
+    exog: list[np.ndarray | None],
 ) -> Any:
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     X_parts, y_parts, w_parts, f_parts = [], [], [], []
-    for y in ys:
+    for y, x in zip(ys, exog, strict=True):
         ends = np.arange(min_train, len(y))[-max_origins:]
         F, level = _features(y, ends, n_lags, m)
         factor = level / _scale(y, m)
@@ -204,7 +270,8 @@ def _fit_one(
             ok = ends + k - 1 < len(y)
             if not ok.any():
                 break
-            X_parts.append(_rows(F[ok], ends[ok], np.full(ok.sum(), k), m))
+            e = _exog_rows(x, ends[ok] + k - 1, m)
+            X_parts.append(_rows(F[ok], ends[ok], np.full(ok.sum(), k), m, e))
             y_parts.append(np.log(y[ends[ok] + k - 1] / level[ok]))
             w_parts.append(np.full(ok.sum(), 1.0 / len(ends)))  # each series counts alike
             f_parts.append(factor[ok])
@@ -245,6 +312,7 @@ class Global(Forecaster):
 
     Without a shared learner it learns from the series' own windows. Intervals come from the
     learner's in-sample errors, so they run narrow; "auto" recalibrates them on backtests.
+    ``exog``: read the exogenous columns (the Tết share) as features of each target month.
     """
 
     name = "global"
@@ -258,32 +326,54 @@ class Global(Forecaster):
         max_origins: int = 48,
         max_iter: int = 300,
         learning_rate: float = 0.05,
+        exog: bool = True,
     ) -> None:
         self.season_length = season_length
         self.learner = learner
         self.max_origins = max_origins
         self.max_iter = max_iter
         self.learning_rate = learning_rate
+        self.exog = exog
 
-    def learn_many(self, ys: Sequence[np.ndarray], h: int) -> Shared:
-        """The shared learner for many series (``forecasts.api`` makes it once per frequency)."""
+    @property
+    def reads_exog(self) -> bool:
+        """Whether the shared fit should be given the series' exogenous columns."""
+        return bool(self.exog)
+
+    def learn_many(
+        self, ys: Sequence[np.ndarray], h: int, Xs: Sequence[np.ndarray | None] | None = None
+    ) -> Shared:
+        """The shared learner for many series (``forecasts.api`` makes it once per frequency);
+        ``Xs`` their exogenous columns (the Tết share), features of each target month."""
         return learn(ys, self.season_length, h, max_origins=self.max_origins,
-                     max_iter=self.max_iter, learning_rate=self.learning_rate)  # fmt: skip
+                     max_iter=self.max_iter, learning_rate=self.learning_rate, Xs=Xs)  # fmt: skip
 
     def _fit(self, y: np.ndarray, X: np.ndarray | None, index: pd.DatetimeIndex | None) -> None:
         m = max(int(self.season_length), 1)
         learner = self.learner
-        if learner is None or learner.season_length != m:
-            learner = self.learn_many([y], h=max(m, 6))
+        X = exog_features(X) if self.reads_exog else None
+        k = 0 if X is None else X.shape[1]
+        if learner is None or learner.season_length != m or getattr(learner, "n_exog", 0) != k:
+            learner = self.learn_many([y], h=max(m, 6), Xs=None if X is None else [X])
         self.learner_ = learner
         self.y_ = y
+        self.X_ = X if getattr(learner, "n_exog", 0) else None
         ends = np.arange(1, len(y))
-        self.fitted_ = np.concatenate([[np.nan], learner.predict(y, ends, np.ones(len(ends)))])
+        self.fitted_ = np.concatenate(
+            [[np.nan], learner.predict(y, ends, np.ones(len(ends)), *self._exog())]
+        )
+
+    def _exog(self, future: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        """The exogenous columns over history and ``future``, as the learner reads them."""
+        if self.X_ is None:
+            return ()
+        return (self.X_ if future is None else np.vstack([self.X_, future]),)
 
     def _predict(self, h: int, X: np.ndarray | None, level: list[int]) -> dict[str, np.ndarray]:
         lr = self.learner_
         steps = np.minimum(np.arange(1, h + 1), lr.h)  # beyond the trained horizon: last step
-        out = {"mean": lr.predict(self.y_, np.full(h, len(self.y_)), steps)}
+        future = () if X is None else self._exog(X)
+        out = {"mean": lr.predict(self.y_, np.full(h, len(self.y_)), steps, *future)}
         for lvl in level:
             out[f"lo-{lvl}"], out[f"hi-{lvl}"] = lr.bounds(self.y_, out["mean"], steps, lvl)
         return out
@@ -382,6 +472,7 @@ class GlobalMLP(Global):
 
     name = "global_mlp"
     positive_only = False
+    reads_exog = False  # type: ignore[assignment]  # quarterly and annual pools: Tết share 0
 
     def __init__(
         self,
@@ -395,8 +486,11 @@ class GlobalMLP(Global):
         self.max_origins = max_origins
         self.seeds = seeds
 
-    def learn_many(self, ys: Sequence[np.ndarray], h: int) -> ScaledLearner:
-        """The shared networks for many series (``forecasts.api`` makes them once per frequency)."""
+    def learn_many(
+        self, ys: Sequence[np.ndarray], h: int, Xs: Sequence[np.ndarray | None] | None = None
+    ) -> ScaledLearner:
+        """The shared networks for many series (``forecasts.api`` makes them once per frequency);
+        exogenous columns are not read."""
         return learn_scaled(ys, self.season_length, h, self.max_origins, self.seeds)
 
 

@@ -7,6 +7,7 @@ series falls back to a baseline and leaves a note; it never stops the other seri
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -67,6 +68,7 @@ class Job:
     params: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     # shared cross-learning fits: ((model, season, holdout), learner), see forecasts.cross
     learners: tuple[tuple[tuple[str, int, int], Any], ...] = ()
+    clean: bool = False  # "auto" fits its pool on the history with outliers replaced
 
     def model_params(self, name: str) -> dict[str, Any]:
         return dict(dict(self.params).get(name, ()))
@@ -221,6 +223,13 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
     interval widths), the standardised backtest errors used to calibrate intervals, the weights.
     """
     y = s.y[:end]
+    raw = s
+    if job.clean:  # fit on the history without its shocks; errors are still measured on y
+        from forecasts.outliers import clean
+
+        yc, n_out = clean(y, s.season)
+        if n_out:
+            s = dataclasses.replace(s, y=np.concatenate([yc, s.y[end:]]))
     pool = auto_pool(job.pool, s.season)
     min_train = max(2 * s.season + 2, 8) if s.season > 1 else 6
     cuts = cutoffs(end, h, job.n_windows, job.step, min_train)
@@ -277,7 +286,7 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
         sds.append(final[1])
         fits.append(final[2])
     if not used:
-        out, fit, base = robust(FALLBACK[0], s, end, h, (80,), job.fitted)
+        out, fit, base = robust(FALLBACK[0], raw, end, h, (80,), job.fitted)
         s.notes.append(f"auto: every pool model failed; used {base}")
         used = {base: 1.0}
         means, sds = [out["mean"]], [_sd(out)]

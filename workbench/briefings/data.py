@@ -154,6 +154,18 @@ def quick_forecast(code: str, area: str, transform: str = "level") -> pd.DataFra
     return cached(("forecast", code, area, transform), compute)
 
 
+def gdp_nowcast(area: str = "VN") -> pd.DataFrame:
+    """The GDP nowcast of the quarter in progress (:func:`workbench.nowcast.gdp_nowcast`), cached
+    per snapshot; empty when there is none to show."""
+
+    def compute() -> pd.DataFrame:
+        from workbench.nowcast import gdp_nowcast as nowcast
+
+        return nowcast(area)
+
+    return cached(("nowcast", area), compute)
+
+
 def target_value(code: str, area: str, year: int) -> float | None:
     """The target of ``code`` in ``area`` for ``year`` (the lower bound of a range), or None."""
     tg = catalog().targets

@@ -72,6 +72,31 @@ def card_html(row: pd.Series, lang: str) -> str:
     )
 
 
+def nowcast_card(nc: pd.DataFrame, lang: str) -> str:
+    """The GDP growth estimate of the quarter in progress (``ước tính``) with its interval; ""
+    without one."""
+    if nc is None or nc.empty:
+        return ""
+    r = nc.iloc[-1]
+    lo, hi = (c for c in nc.columns if c.startswith(("lo-", "hi-")))
+    label = calendar.period_label(pd.Timestamp(r["ds"]).date(), "Q", lang)
+    name = data.name("GDP_GROWTH_YTD", lang)
+    est = "ước tính" if lang == "vi" else "estimate"
+    interval = "khoảng" if lang == "vi" else "interval"
+    known = (f"{int(r['months'])}/3 tháng đã có số liệu" if lang == "vi"
+             else f"{int(r['months'])} of 3 months known")  # fmt: skip
+    color = charts.PALETTE["neutral"]
+    return (
+        f'<div class="nris-card nris-nowcast" style="--c:{color}" data-indicator="GDP_GROWTH_YTD">'
+        f'<div class="name">{html.escape(name)} — {html.escape(label)} ({est})</div>'
+        f'<div><span class="value">{fmt.number(float(r["estimate"]), 1, lang)}</span> '
+        f'<span class="unit">%</span></div>'
+        f'<div class="chg">{interval} {lo.split("-")[1]}%: {fmt.number(float(r[lo]), 1, lang)}'
+        f" – {fmt.number(float(r[hi]), 1, lang)}</div>"
+        f'<div class="chg">{html.escape(known)}</div></div>'
+    )
+
+
 def _target_text(r: pd.Series, lang: str) -> str:
     dec = int(catalog().indicator(r["indicator"])["decimals"])
     if r["comparison"] == "range":
@@ -239,6 +264,8 @@ class Overview(Briefing):
             if part.empty:
                 continue
             cards = "".join(card_html(r, lang) for _, r in part.iterrows())
+            if freq == "Q" and area == "VN":  # the quarter in progress, estimated
+                cards = nowcast_card(data.gdp_nowcast(area), lang) + cards
             out.append(
                 widgets.HTML(f"<h3>{t(key, lang)}</h3><div class='nris-cards'>{cards}</div>")
             )
