@@ -45,7 +45,7 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _mid(name: str) -> str:
+def mid_sentence(name: str) -> str:
     """A name in mid-sentence: first letter lower-cased unless it starts an acronym ("CPI")."""
     first = name.split(" ", 1)[0]
     return name if first.isupper() or not name else name[0].lower() + name[1:]
@@ -153,13 +153,11 @@ def _growth_sentence(
             lead = f"{base_name} {when}" if vi else f"{base_name} in {when}"
         elif fn == "ytd_avg_yoy":
             span = f"{months} tháng năm {ts.year}"
-            lead = f"Bình quân {span}, {_mid(base_name)}"
+            lead = f"Bình quân {span}, {mid_sentence(base_name)}"
             if not vi:
-                lead = (
-                    f"On average in the first {months} months of {ts.year}, the {_mid(base_name)}"
-                )
+                lead = f"On average in the first {months} months of {ts.year}, the {mid_sentence(base_name)}"
         else:
-            lead = f"{ytd_phrase(months, ts.year, lang)}, {_mid(base_name)}"
+            lead = f"{ytd_phrase(months, ts.year, lang)}, {mid_sentence(base_name)}"
         if vi:
             return f"{lead} {est}{move} {_VERSUS['yoy'][0]}."
         return f"{lead} {move} {_VERSUS['yoy'][1]}{tail}"
@@ -236,7 +234,7 @@ def indicator_sentence(
         if not _missing(ytd) and freq == "M" and ytd_months > 1:
             assert ytd is not None
             lead = ytd_phrase(ytd_months, ts.year, lang)
-            text += f". {lead}, {_mid(name)} {est_vi}" if vi else f". {lead}: "
+            text += f". {lead}, {mid_sentence(name)} {est_vi}" if vi else f". {lead}: "
             text += balance_text(code, ytd, unit, decimals, lang)
         return text + (" (estimate)." if est and not vi else ".")
     versus_prev = _VERSUS.get(f"prev_{freq}", _VERSUS["prev_M"])[0 if vi else 1]
@@ -272,7 +270,7 @@ def indicator_sentence(
         growth = change_clause(ytd_yoy, _VERSUS["yoy"][0 if vi else 1], lang)
         lead = ytd_phrase(ytd_months, ts.year, lang)
         if vi:
-            text += f". {lead}, {_mid(name)} {'ước đạt' if est else 'đạt'} {total}"
+            text += f". {lead}, {mid_sentence(name)} {'ước đạt' if est else 'đạt'} {total}"
         else:
             text += f". {lead}: {'an estimated ' if est else ''}{total}"
         text += f", {growth}" if growth else ""
@@ -374,7 +372,7 @@ def target_sentence(row: Mapping[str, Any], name: str | None = None, lang: str =
         str(row["comparison"]), row["value"], row.get("value_hi"), unit, wording, lang
     )
     status = STATUS_TEXT.get(str(row.get("status")), (str(row.get("status")),) * 2)[0 if vi else 1]
-    status = _mid(status)
+    status = mid_sentence(status)
     proj = row.get("projected")
     if _missing(proj):
         return (
@@ -420,8 +418,8 @@ def forecast_sentence(
             else f" ({level}% interval: {both})"
         )
     if lang == "vi":
-        return f"Dự báo {_mid(name)} đến {when}: {m}{band}."
-    return f"Forecast of {_mid(name)} for {when}: {m}{band}."
+        return f"Dự báo {mid_sentence(name)} đến {when}: {m}{band}."
+    return f"Forecast of {mid_sentence(name)} for {when}: {m}{band}."
 
 
 def paragraph(sentences: Iterable[str]) -> str:

@@ -175,7 +175,7 @@ def target_odds(
             was, now = fmt.percent(100 * before, 0, "vi"), fmt.percent(100 * p, 0, "vi")
             was_en, now_en = fmt.percent(100 * before, 0, "en"), fmt.percent(100 * p, 0, "en")
             vi = (
-                f"Khả năng đạt mục tiêu {year} về {narrative._mid(name('vi'))} giảm từ {was} "
+                f"Khả năng đạt mục tiêu {year} về {narrative.mid_sentence(name('vi'))} giảm từ {was} "
                 f"xuống {now} so với lần công bố số liệu trước."
             )
             en = (
@@ -229,13 +229,15 @@ def late_reports(detail: pd.DataFrame) -> list[Alert]:
             who, what = _agency(r.agency, lang), _regime(r.regime, lang)
             if lang == "vi":
                 if missing:
-                    return f"{who} chưa gửi {narrative._mid(what)} {label}, hạn nộp {due}."
+                    return f"{who} chưa gửi {narrative.mid_sentence(what)} {label}, hạn nộp {due}."
                 got = fmt.datetime(r.received_at, lang)
-                return f"{who} gửi {narrative._mid(what)} {label} muộn: nhận lúc {got}, hạn {due}."
+                return f"{who} gửi {narrative.mid_sentence(what)} {label} muộn: nhận lúc {got}, hạn {due}."
             if missing:
-                return f"{who} has not sent the {narrative._mid(what)} for {label}, due {due}."
+                return (
+                    f"{who} has not sent the {narrative.mid_sentence(what)} for {label}, due {due}."
+                )
             got = fmt.datetime(r.received_at, lang)
-            return f"{who} sent the {narrative._mid(what)} for {label} late: received {got}, due {due}."
+            return f"{who} sent the {narrative.mid_sentence(what)} for {label} late: received {got}, due {due}."
 
         vi, en = _both(why)
         rule = "report_missing" if missing else "report_late"
@@ -271,7 +273,7 @@ def request_answers(status: pd.DataFrame) -> list[Alert]:
             n = int(r.request_id)
             if lang == "vi":
                 if missing:
-                    return f"{who} chưa trả lời yêu cầu số {n} ({narrative._mid(what)}), hạn {due}."
+                    return f"{who} chưa trả lời yêu cầu số {n} ({narrative.mid_sentence(what)}), hạn {due}."
                 got = fmt.datetime(r.received_at, lang)
                 return f"{who} trả lời yêu cầu số {n} muộn: nhận lúc {got}, hạn {due}."
             if missing:
@@ -409,6 +411,6 @@ def _add_up_why(
     when = narrative.period_phrase(period, freq, lang)
     a, b = fmt.amount(total, unit, dec, lang), fmt.amount(national, unit, dec, lang)
     if lang == "vi":
-        name = narrative._mid(_name(code, lang))
+        name = narrative.mid_sentence(_name(code, lang))
         return f"Tổng {name} {when} của 34 tỉnh ({a}) lệch so với số cả nước ({b})."
     return f"The 34 provinces' {_name(code, lang)} for {when} add up to {a}, not the national {b}."
