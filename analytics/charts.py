@@ -99,34 +99,8 @@ _TIME: dict[str, dict[str, Any]] = {
         "periods": ["AM", "PM"],
         "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
         "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
-        "months": [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ],  # fmt: skip
-        "shortMonths": [
-            "Jan",
-            "Feb",
-            "Mar",
-            "Apr",
-            "May",
-            "Jun",
-            "Jul",
-            "Aug",
-            "Sep",
-            "Oct",
-            "Nov",
-            "Dec",
-        ],  # fmt: skip
+        "months": list(fmt.MONTHS_EN),
+        "shortMonths": [m[:3] for m in fmt.MONTHS_EN],
     },
 }
 _TOOLTIP_DATE = {"vi": "%m/%Y", "en": "%b %Y"}
