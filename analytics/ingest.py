@@ -36,7 +36,15 @@ from analytics.submission_files import (
     read_file,
     read_sheets,
 )
-from analytics.validation import Checked, Form, Issue, authority_issues, parse_form, validate
+from analytics.validation import (
+    Checked,
+    Form,
+    Issue,
+    authority_issues,
+    outlier_issues,
+    parse_form,
+    validate,
+)
 
 MAX_REASONS = 500
 
@@ -189,8 +197,8 @@ def check(
         form = parse_form(sheets)
     checked = validate(form, cat, agency, received_at)
     history = _history(checked.obs)
-    if history is not None:
-        checked = validate(form, cat, agency, received_at, history)
+    if history is not None:  # the outlier rule, the one rule that reads the stored history
+        checked.issues += outlier_issues(checked.obs, history, form.columns.get("value"))
     checked.issues += authority_issues(checked.obs, cat, checked.agency, form.columns.get("value"))
     checked.issues.sort(key=lambda i: i.severity != "error")
     return checked, digest

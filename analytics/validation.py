@@ -115,6 +115,47 @@ class Checked:
         return [i for i in self.issues if i.severity == "warning"]
 
 
+@dataclass(frozen=True)
+class Lookups:
+    """The catalog tables validation reads row by row, as dicts: built once per catalog, so a
+    submission pays dictionary look-ups instead of a pandas ``set_index``/``.loc`` per cell."""
+
+    indicators: dict[str, dict[str, Any]]  # code -> its catalog row
+    indicator_codes: pd.Index
+    area_level: dict[str, str]
+    agency_area: dict[str, str]
+    regimes: dict[str, dict[str, Any]]  # code -> its catalog row
+    carried: dict[str, set[str]]  # regime -> indicators
+    submitters: frozenset[tuple[str, str]]  # (regime, agency)
+    n_provinces: int
+
+
+_LOOKUPS: list[tuple[Catalog, Lookups]] = []
+
+
+def lookups(cat: Catalog) -> Lookups:
+    """``cat``'s ``Lookups`` (cached for the catalog object, which changes when its files do)."""
+    for known, found in _LOOKUPS:
+        if known is cat:
+            return found
+    ind = cat.indicators.set_index("code")
+    ri = cat.regime_indicators
+    found = Lookups(
+        indicators=ind.to_dict("index"),
+        indicator_codes=ind.index,
+        area_level=dict(zip(cat.areas["code"], cat.areas["level"], strict=True)),
+        agency_area=dict(zip(cat.agencies["code"], cat.agencies["area"], strict=True)),
+        regimes=cat.regimes.set_index("code").to_dict("index"),
+        carried={r: set(g) for r, g in ri.groupby("regime")["indicator"]},
+        submitters=frozenset(
+            zip(cat.regime_submitters["regime"], cat.regime_submitters["agency"], strict=True)
+        ),
+        n_provinces=len(cat.provinces()),
+    )
+    _LOOKUPS[:] = [(cat, found)]  # the catalog object is held here, so its id is never reused
+    return found
+
+
 def _err(kind: str, vi: str, en: str, **loc: Any) -> Issue:
     return Issue("error", kind, vi, en, **loc)
 
@@ -246,7 +287,8 @@ def _check_header(
         _, sheet, row, col = h[key]
         return {"sheet": sheet, "row": row, "column": col, "value": h[key][0]}
 
-    agencies = set(cat.agencies["code"])
+    lk = lookups(cat)
+    agencies = lk.agency_area
     file_agency = h["agency"][0].split()[0].upper() if h.get("agency", ("",))[0] else None
     agency = agency_arg.upper() if agency_arg else file_agency
     if agency_arg and file_agency and file_agency != agency:
@@ -272,13 +314,13 @@ def _check_header(
             )
         )
         agency = None
-    regimes = cat.regimes.set_index("code")
+    regimes = lk.regimes
     regime = h["regime"][0].split()[0].upper() if h.get("regime", ("",))[0] else None
     if not regime:
         issues.append(
             _err("no_regime", "thiếu mã chế độ báo cáo", "the reporting regime is missing")
         )
-    elif regime not in regimes.index:
+    elif regime not in regimes:
         issues.append(
             _err(
                 "unknown_regime",
@@ -288,20 +330,18 @@ def _check_header(
             )
         )
         regime = None
-    if agency and regime:
-        subs = cat.regime_submitters
-        if not ((subs["regime"] == regime) & (subs["agency"] == agency)).any():
-            issues.append(
-                _err(
-                    "not_submitter",
-                    f"cơ quan {agency} không thuộc diện báo cáo theo chế độ {regime}",
-                    f"agency {agency} does not report under regime {regime}",
-                    **loc("regime"),
-                )
+    if agency and regime and (regime, agency) not in lk.submitters:
+        issues.append(
+            _err(
+                "not_submitter",
+                f"cơ quan {agency} không thuộc diện báo cáo theo chế độ {regime}",
+                f"agency {agency} does not report under regime {regime}",
+                **loc("regime"),
             )
+        )
     period, freq = None, None
     if regime:
-        freq = str(regimes.loc[regime, "frequency"])
+        freq = str(regimes[regime]["frequency"])
         text = h.get("period", ("",))[0]
         if not text:
             issues.append(_err("no_period", "thiếu kỳ báo cáo", "the reporting period is missing"))
@@ -331,7 +371,7 @@ def _check_header(
             else:
                 period = start
                 if freq != "adhoc":
-                    reference = str(regimes.loc[regime, "reference"])
+                    reference = str(regimes[regime]["reference"])
                     opens = calendar.cutoff_window(start, freq, reference)[0]  # type: ignore[arg-type]
                     if received_at.date() < opens:
                         issues.append(
@@ -349,7 +389,7 @@ def _check_header(
                         due = calendar.report_deadline(
                             start,  # type: ignore[arg-type]
                             freq,
-                            int(regimes.loc[regime, "deadline_days"]),
+                            int(regimes[regime]["deadline_days"]),
                             reference,
                         )
                         if received_at > due:
@@ -484,18 +524,12 @@ def validate(
         form, cat, agency, received_at
     )
     issues += header_issues
-    ind = cat.indicators.set_index("code")
-    areas = cat.areas.set_index("code")
-    agency_area = str(cat.agencies.set_index("code").loc[agency, "area"]) if agency else None
-    carried = (
-        set(cat.regime_indicators.loc[cat.regime_indicators["regime"] == regime, "indicator"])
-        if regime
-        else None
-    )
+    lk = lookups(cat)
+    ind, areas = lk.indicators, lk.area_level
+    agency_area = str(lk.agency_area[agency]) if agency else None
+    carried = set(lk.carried.get(regime, ())) if regime else None
     col = form.columns
-    commune_form = regime is not None and cat.regimes.set_index("code").loc[regime, "level"] == (
-        "commune"
-    )
+    commune_form = regime is not None and lk.regimes[regime]["level"] == "commune"
     out: list[dict[str, Any]] = []
     seen: dict[tuple[str, str], int] = {}
     for r in form.rows:
@@ -512,8 +546,10 @@ def validate(
                 )
             )
             continue
-        if code not in ind.index:
-            issues.append(_unknown_indicator(code, ind.index, len(issues), col["code"], loc))
+        if code not in ind:
+            issues.append(
+                _unknown_indicator(code, lk.indicator_codes, len(issues), col["code"], loc)
+            )
             continue
         row_ok = True
         if carried is not None and code not in carried:
@@ -531,8 +567,9 @@ def validate(
         area = area_code(r["area"]) or (agency_area or NATION)
         if commune_form and r["area"].strip().isdigit():  # Excel drops a commune's leading zeros
             area = f"{int(r['area']):05d}"
-        levels = str(ind.loc[code, "levels"]).split(";")
-        if area not in areas.index:
+        info = ind[code]
+        levels = str(info["levels"]).split(";")
+        if area not in areas:
             issues.append(
                 _err(
                     "unknown_area",
@@ -558,7 +595,7 @@ def validate(
                 )
             )
             row_ok = False
-        elif (level := LEVEL_OF_AREA[str(areas.loc[area, "level"])]) not in levels:
+        elif (level := LEVEL_OF_AREA[str(areas[area])]) not in levels:
             vi_level = {"national": "cấp quốc gia", "province": "cấp tỉnh", "commune": "cấp xã"}
             issues.append(
                 _err(
@@ -572,14 +609,14 @@ def validate(
             )
             row_ok = False
         if r["unit"] and fold(r["unit"]).replace(" ", "") not in {
-            fold(ind.loc[code, "unit_vi"]).replace(" ", ""),
-            fold(ind.loc[code, "unit_en"]).replace(" ", ""),
+            fold(info["unit_vi"]).replace(" ", ""),
+            fold(info["unit_en"]).replace(" ", ""),
         }:
             issues.append(
                 _err(
                     "unit",
-                    f"đơn vị tính sai, cần '{ind.loc[code, 'unit_vi']}'",
-                    f"wrong unit, expected '{ind.loc[code, 'unit_en']}'",
+                    f"đơn vị tính sai, cần '{info['unit_vi']}'",
+                    f"wrong unit, expected '{info['unit_en']}'",
                     column=col.get("unit"),
                     value=r["unit"],
                     **loc,
@@ -611,13 +648,13 @@ def validate(
                     )
                 )
             row_ok = False
-        elif abs(value) > (limit := MAX_ABS.get(str(ind.loc[code, "unit_vi"]), MAX_ABS_OTHER)):
+        elif abs(value) > (limit := MAX_ABS.get(str(info["unit_vi"]), MAX_ABS_OTHER)):
             issues.append(
                 _err(
                     "implausible",
-                    f"giá trị vượt mọi độ lớn hợp lý của đơn vị '{ind.loc[code, 'unit_vi']}' "
+                    f"giá trị vượt mọi độ lớn hợp lý của đơn vị '{info['unit_vi']}' "
                     f"(tối đa {limit:.0e})",
-                    f"value beyond any plausible magnitude for unit '{ind.loc[code, 'unit_en']}' "
+                    f"value beyond any plausible magnitude for unit '{info['unit_en']}' "
                     f"(at most {limit:.0e})",
                     column=col["value"],
                     value=cell_text(r["value"]),
@@ -640,9 +677,7 @@ def validate(
             continue
         seen[key] = r["row"]
         if row_ok and period is not None and freq is not None:
-            p, f = observation_period(
-                period, freq, str(ind.loc[code, "frequency"]), str(ind.loc[code, "time_agg"])
-            )
+            p, f = observation_period(period, freq, str(info["frequency"]), str(info["time_agg"]))
             out.append(
                 {
                     "indicator": code,
@@ -650,7 +685,7 @@ def validate(
                     "period": p,
                     "freq": f,
                     "value": value,
-                    "unit": ind.loc[code, "unit_vi"],
+                    "unit": info["unit_vi"],
                     "src_row": r["row"],
                     "src_sheet": r["sheet"],
                 }
@@ -676,25 +711,28 @@ def validate(
     if len(obs):
         issues += _add_up(obs, cat, col.get("value"))
         if history is not None and len(history):
-            issues += _outliers(obs, history, col.get("value"))
+            issues += outlier_issues(obs, history, col.get("value"))
     issues.sort(key=lambda i: i.severity != "error")  # errors first, each group in file order
     return Checked(agency, regime, period, freq, status, obs, issues)
 
 
 def _add_up(obs: pd.DataFrame, cat: Catalog, value_col: str | None) -> list[Issue]:
     """Warn when provinces do not add up to a national total submitted in the same file."""
-    ind = cat.indicators.set_index("code")
-    n_prov = len(cat.provinces())
+    if NATION not in set(obs["area"]):
+        return []  # no national total in the file: nothing to add up to
+    lk = lookups(cat)
+    ind = lk.indicators
+    n_prov = lk.n_provinces
     issues = []
     for (code, _period, _freq), g in obs.groupby(["indicator", "period", "freq"]):
-        if ind.loc[code, "area_agg"] != "sum" or NATION not in set(g["area"]):
+        if ind[code]["area_agg"] != "sum" or NATION not in set(g["area"]):
             continue
         prov = g[g["area"] != NATION]
         if prov.empty:
             continue
         nat = g.loc[g["area"] == NATION].iloc[0]
         total = float(prov["value"].sum())
-        tol = max(ADD_UP_TOLERANCE * abs(nat["value"]), 10.0 ** -int(ind.loc[code, "decimals"]))
+        tol = max(ADD_UP_TOLERANCE * abs(nat["value"]), 10.0 ** -int(ind[code]["decimals"]))
         complete = len(prov) == n_prov
         if (complete and abs(total - nat["value"]) > tol) or (
             not complete and total > nat["value"] + tol
@@ -720,34 +758,55 @@ def _decimals(value: float) -> int:
     return max(0, 3 - int(np.floor(np.log10(abs(value))))) if value else 0
 
 
-def _outliers(obs: pd.DataFrame, history: pd.DataFrame, value_col: str | None) -> list[Issue]:
-    """Warn about values far outside the series' history (robust z-score of the change)."""
+def outlier_issues(obs: pd.DataFrame, history: pd.DataFrame, value_col: str | None) -> list[Issue]:
+    """Warn about values far outside the series' history (robust z-score of the change).
+
+    ``history`` holds the latest stored values (indicator, area, period, freq, value). Each series
+    is turned into sorted numpy arrays once; each submitted value then costs a binary search and a
+    few medians over at most 72 earlier values, not a pandas frame per row.
+    """
+    if obs.empty or history.empty:
+        return []
     issues = []
-    hist = history.assign(period=pd.to_datetime(history["period"])).sort_values("period")
-    groups = dict(list(hist.groupby(["indicator", "area", "freq"])))
-    for r in obs.itertuples(index=False):
-        h = groups.get((r.indicator, r.area, r.freq))
-        if h is None:
-            continue
-        h = h[h["period"] < pd.Timestamp(r.period)].tail(72)
-        s = pd.Series(h["value"].to_numpy(float), index=pd.to_datetime(h["period"]))
-        lag = 12 // calendar.MONTHS[str(r.freq)] if str(r.freq) in ("M", "Q") else 1
-        ref_period = pd.Timestamp(r.period) - pd.DateOffset(
-            months=lag * calendar.MONTHS.get(str(r.freq), 1)
+    periods = pd.to_datetime(history["period"]).to_numpy("datetime64[ns]")
+    order = np.lexsort((periods, history["freq"], history["area"], history["indicator"]))
+    keys = list(
+        zip(
+            history["indicator"].to_numpy()[order],
+            history["area"].to_numpy()[order],
+            history["freq"].to_numpy()[order],
+            strict=True,
         )
-        if len(s) < lag + 12 or ref_period not in s.index:
-            lag, ref_period = 1, (s.index[-1] if len(s) else None)
-        if len(s) < 12 or ref_period is None:
+    )
+    periods, values = periods[order], history["value"].to_numpy(float)[order]
+    bounds: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for i, key in enumerate(keys):
+        first, _ = bounds.get(key, (i, i))
+        bounds[key] = (first, i + 1)
+    for r in obs.itertuples(index=False):
+        span = bounds.get((r.indicator, r.area, r.freq))
+        if span is None:
             continue
-        d = s.to_numpy()[lag:] - s.to_numpy()[:-lag]
+        when = pd.Timestamp(r.period)
+        p_all, v_all = periods[span[0] : span[1]], values[span[0] : span[1]]
+        end = int(np.searchsorted(p_all, when.to_datetime64(), side="left"))
+        p, v = p_all[max(0, end - 72) : end], v_all[max(0, end - 72) : end]
+        lag = 12 // calendar.MONTHS[str(r.freq)] if str(r.freq) in ("M", "Q") else 1
+        ref = when - pd.DateOffset(months=lag * calendar.MONTHS.get(str(r.freq), 1))
+        at = int(np.searchsorted(p, ref.to_datetime64()))
+        if len(v) < lag + 12 or at >= len(p) or p[at] != ref.to_datetime64():
+            lag, at = 1, len(v) - 1
+        if len(v) < 12:
+            continue
+        d = v[lag:] - v[:-lag]
         med = float(np.median(d))
         scale = max(  # robust spread of the changes, floored for flat or integer series
             1.4826 * float(np.median(np.abs(d - med))),
             1.2533 * float(np.mean(np.abs(d - med))),
-            0.01 * abs(float(np.median(s))),
+            0.01 * abs(float(np.median(v))),
             1e-9,
         )
-        expected = float(s[ref_period]) + med
+        expected = float(v[at]) + med
         z = abs(float(r.value) - expected) / scale
         if z > OUTLIER_Z:
             lo, hi = expected - OUTLIER_Z * scale, expected + OUTLIER_Z * scale
