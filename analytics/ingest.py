@@ -287,60 +287,163 @@ def store_many(items: list[Prepared]) -> None:
     """Store several validated submissions in one writer transaction and one publish (the
     exchange service's group commit); each is still its own all-or-nothing audit and rows."""
     with store.writer() as con:
-        for item in items:
-            store_prepared(con, item)
+        store_batch(con, items)
 
 
 def store_prepared(con: Any, pending: Prepared) -> None:
     """The storage half of ``submit``, inside a writer transaction: duplicate check, audit row,
     observations. Fills in ``pending.result`` (id, status, rows)."""
-    result, checked, received_at = pending.result, pending.checked, pending.received_at
-    digest, source, file_name = result.file_hash, pending.source, pending.file_name
-    if result.status == "accepted" and checked.agency and checked.regime and checked.period:
-        dup = con.execute(
-            """SELECT min(submission_id) FROM submissions WHERE status = 'accepted'
-               AND file_hash = ? AND agency = ? AND regime = ? AND period = ?""",
-            [digest, checked.agency, checked.regime, checked.period],
-        ).fetchall()[0][0]
-        if dup is not None:
-            result.status, result.duplicate_of = "duplicate", int(dup)
+    store_batch(con, [pending])
+
+
+def _storable(p: Prepared) -> bool:
+    c = p.checked
+    return p.result.status == "accepted" and bool(c.agency and c.regime and c.period)
+
+
+def store_batch(con: Any, items: list[Prepared]) -> None:
+    """``store_prepared`` for several submissions, in order, inside one writer transaction.
+
+    The outcome is the one of storing them one after another: an item is a duplicate of an earlier
+    accepted one (stored before, or earlier in ``items``) and its rows are 'revised' where its
+    agency already sent the key (before, or earlier in ``items``). The store is asked once for the
+    whole batch, and the audit rows and observations are inserted once each, not item by item.
+    """
+    storable = [p for p in items if _storable(p)]
+    firsts = _first_accepted(con, storable)
+    sent = _sent_keys(con, storable)
+    rows: list[dict[str, Any]] = []
+    frames: list[pd.DataFrame] = []
+    for pending in items:
+        result, checked, received_at = pending.result, pending.checked, pending.received_at
+        key = (result.file_hash, checked.agency, checked.regime, checked.period)
+        if _storable(pending) and key in firsts:
+            result.status, result.duplicate_of = "duplicate", firsts[key]
             result.submission_id = store.next_submission_id(con)
-            _audit(con, result, file_name, received_at, source, checked.warnings)
-            return  # the audit row only; no observation is written
-    sid = store.next_submission_id(con)
-    result.submission_id = sid
-    obs = checked.obs
-    if result.status == "accepted":
-        obs = _with_status(con, obs, checked.status, checked.agency)
-        result.n_rows = len(obs)
-        result.n_revised = int((obs["status"] == "revised").sum())
-    store.record_submission(
-        con,
-        submission_id=sid,
-        agency=checked.agency,
-        regime=checked.regime,
-        period=checked.period,
-        freq=checked.freq,
-        file_name=file_name,
-        file_hash=digest,
-        received_at=received_at,
-        status=result.status,
-        n_rows=len(obs) if result.status == "accepted" else len(checked.obs),
-        n_errors=len(checked.errors),
-        n_warnings=len(checked.warnings),
-        reasons=json.dumps([i.as_dict() for i in checked.issues[:MAX_REASONS]], ensure_ascii=False),
-        source=source,
-    )
-    if result.status == "accepted":
-        store.append_observations(
-            con,
-            obs.assign(
-                submission_id=sid,
-                agency=checked.agency,
-                regime=checked.regime,
-                vintage=pd.Timestamp(received_at),
-            ),
+            rows.append(
+                _audit_row(result, pending.file_name, received_at, pending.source, checked.warnings)
+            )
+            continue  # the audit row only; no observation is written
+        sid = store.next_submission_id(con)
+        result.submission_id = sid
+        obs = checked.obs
+        if result.status == "accepted":
+            keys = list(zip(obs["indicator"], obs["area"], obs["period"], obs["freq"], strict=True))
+            mine = sent.setdefault(checked.agency, set()) if checked.agency else set()
+            obs = obs.assign(status=["revised" if k in mine else checked.status for k in keys])
+            mine.update(keys)
+            if _storable(pending):
+                firsts.setdefault(key, sid)
+            result.n_rows = len(obs)
+            result.n_revised = int((obs["status"] == "revised").sum())
+            frames.append(
+                obs.assign(
+                    submission_id=sid,
+                    agency=checked.agency,
+                    regime=checked.regime,
+                    vintage=pd.Timestamp(received_at),
+                )
+            )
+        rows.append(
+            {
+                "submission_id": sid,
+                "agency": checked.agency,
+                "regime": checked.regime,
+                "period": checked.period,
+                "freq": checked.freq,
+                "file_name": pending.file_name,
+                "file_hash": result.file_hash,
+                "received_at": received_at,
+                "status": result.status,
+                "n_rows": len(obs),
+                "n_errors": len(checked.errors),
+                "n_warnings": len(checked.warnings),
+                "reasons": json.dumps(
+                    [i.as_dict() for i in checked.issues[:MAX_REASONS]], ensure_ascii=False
+                ),
+                "source": pending.source,
+            }
         )
+    store.record_submissions(con, rows)
+    if frames:
+        store.append_observations(con, pd.concat(frames, ignore_index=True))
+
+
+def _first_accepted(con: Any, items: list[Prepared]) -> dict[tuple, int]:
+    """(file hash, agency, regime, period) -> the first accepted submission of that content."""
+    if not items:
+        return {}
+    found = con.execute(
+        """SELECT file_hash, agency, regime, period, min(submission_id) FROM submissions
+           WHERE status = 'accepted' AND list_contains(?, file_hash)
+           GROUP BY file_hash, agency, regime, period""",
+        [sorted({p.result.file_hash for p in items})],
+    ).fetchall()
+    return {tuple(r[:4]): int(r[4]) for r in found}
+
+
+def _sent_keys(con: Any, items: list[Prepared]) -> dict[str | None, set[tuple]]:
+    """agency -> the (indicator, area, period, freq) keys of ``items`` it has already sent."""
+    if not items:
+        return {}
+    keys = pd.concat(
+        [
+            p.checked.obs[["indicator", "area", "period", "freq"]].assign(agency=p.checked.agency)
+            for p in items
+        ],
+        ignore_index=True,
+    )
+    con.register("_new_keys", keys)
+    try:
+        existing = con.execute(
+            """SELECT DISTINCT o.agency, o.indicator, o.area, o.period, o.freq FROM observations o
+               JOIN _new_keys k ON o.indicator = k.indicator AND o.area = k.area
+                AND o.period = k.period AND o.freq = k.freq AND o.agency = k.agency"""
+        ).df()
+    finally:
+        con.unregister("_new_keys")
+    out: dict[str | None, set[tuple]] = {}
+    periods = pd.to_datetime(existing["period"]).dt.date
+    for agency, *key in zip(
+        existing["agency"],
+        existing["indicator"],
+        existing["area"],
+        periods,
+        existing["freq"],
+        strict=True,
+    ):
+        out.setdefault(agency, set()).add(tuple(key))
+    return out
+
+
+def _audit_row(
+    result: SubmissionResult,
+    file_name: str,
+    received_at: dt.datetime,
+    source: str,
+    issues: list[Issue],
+) -> dict[str, Any]:
+    """The audit row of an attempt that stores no observations (a duplicate or a failure)."""
+    return {
+        "submission_id": result.submission_id,
+        "agency": result.agency,
+        "regime": result.regime,
+        "period": result.period,
+        "freq": result.freq,
+        "file_name": file_name,
+        "file_hash": result.file_hash,
+        "received_at": received_at,
+        "status": result.status,
+        "n_rows": 0,
+        "n_errors": len([i for i in issues if i.severity == "error"]),
+        "n_warnings": len([i for i in issues if i.severity == "warning"]),
+        "reasons": json.dumps(
+            [i.as_dict() for i in issues[:MAX_REASONS]]
+            + ([{"duplicate_of": result.duplicate_of}] if result.duplicate_of else []),
+            ensure_ascii=False,
+        ),
+        "source": source,
+    }
 
 
 def _audit(
@@ -351,60 +454,8 @@ def _audit(
     source: str,
     issues: list[Issue],
 ) -> None:
-    """The audit row of an attempt that stores no observations (a duplicate or a failure)."""
-    store.record_submission(
-        con,
-        submission_id=result.submission_id,
-        agency=result.agency,
-        regime=result.regime,
-        period=result.period,
-        freq=result.freq,
-        file_name=file_name,
-        file_hash=result.file_hash,
-        received_at=received_at,
-        status=result.status,
-        n_rows=0,
-        n_errors=len([i for i in issues if i.severity == "error"]),
-        n_warnings=len([i for i in issues if i.severity == "warning"]),
-        reasons=json.dumps(
-            [i.as_dict() for i in issues[:MAX_REASONS]]
-            + ([{"duplicate_of": result.duplicate_of}] if result.duplicate_of else []),
-            ensure_ascii=False,
-        ),
-        source=source,
-    )
-
-
-def _with_status(con: Any, obs: pd.DataFrame, default: str, agency: str | None) -> pd.DataFrame:
-    """Mark rows 'revised' where the same agency already sent a value for the key, else ``default``
-    (another source's figure for the key is that source's series, not a version of this one)."""
-    keys = obs[["indicator", "area", "period", "freq"]]
-    con.register("_new_keys", keys)
-    try:
-        existing = con.execute(
-            """SELECT DISTINCT o.indicator, o.area, o.period, o.freq FROM observations o
-               JOIN _new_keys k ON o.indicator = k.indicator AND o.area = k.area
-                AND o.period = k.period AND o.freq = k.freq
-               WHERE o.agency = ?""",
-            [agency],
-        ).df()
-    finally:
-        con.unregister("_new_keys")
-    old = set(
-        zip(
-            existing["indicator"],
-            existing["area"],
-            pd.to_datetime(existing["period"]).dt.date,
-            existing["freq"],
-            strict=True,
-        )
-    )
-    out = obs.copy()
-    out["status"] = [
-        "revised" if k in old else default
-        for k in zip(out["indicator"], out["area"], out["period"], out["freq"], strict=True)
-    ]
-    return out
+    """Insert the audit row of an attempt that stores no observations."""
+    store.record_submission(con, **_audit_row(result, file_name, received_at, source, issues))
 
 
 REPORT_SUFFIXES = (".report.txt", ".report.json")

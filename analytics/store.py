@@ -245,13 +245,22 @@ def next_submission_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def record_submission(con: duckdb.DuckDBPyConnection, **fields: Any) -> None:
     """Insert one row of the submissions audit table (accepted or rejected)."""
+    record_submissions(con, [fields])
+
+
+def record_submissions(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+    """Insert rows of the submissions audit table in one statement (a group commit's)."""
+    if not rows:
+        return
     cols = SUBMISSION_COLUMNS
-    unknown = set(fields) - set(cols)
-    if unknown:
-        raise TypeError(f"unknown submission fields: {sorted(unknown)}")
-    row = {c: fields.get(c) for c in cols}
+    for fields in rows:
+        unknown = set(fields) - set(cols)
+        if unknown:
+            raise TypeError(f"unknown submission fields: {sorted(unknown)}")
+    one = f"({', '.join('?' * len(cols))})"
     con.execute(
-        f"INSERT INTO submissions VALUES ({', '.join('?' * len(cols))})", list(row.values())
+        f"INSERT INTO submissions VALUES {', '.join([one] * len(rows))}",
+        [fields.get(c) for fields in rows for c in cols],
     )
 
 
@@ -345,12 +354,24 @@ def _authority_table() -> pd.DataFrame:
     return catalog().authority[["indicator", "area", "agency"]]
 
 
+_AUTHORITY_KEYS: list[tuple[Any, str]] = []
+
+
 def _authority_key() -> str:
-    """A short digest of the authority table, so a catalog change is seen as a snapshot behind."""
+    """A short digest of the authority table, so a catalog change is seen as a snapshot behind
+    (computed once per catalog object: each writer asks for it twice)."""
     import hashlib
 
-    text = _authority_table().to_csv(index=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    from analytics.catalog import catalog
+
+    cat = catalog()
+    for known, key in _AUTHORITY_KEYS:
+        if known is cat:
+            return key
+    text = cat.authority[["indicator", "area", "agency"]].to_csv(index=False)
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
+    _AUTHORITY_KEYS[:] = [(cat, key)]  # the catalog object is held here: its id is never reused
+    return key
 
 
 def _write_submissions(con: duckdb.DuckDBPyConnection, stamp: str) -> Path:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from test_ingest_helpers import RECEIVED, copy_store, form_grid, write_csv
+from test_ingest_helpers import RECEIVED, copy_store, data_rows, form_grid, write_csv
 
 import analytics
 from analytics import ingest, store
@@ -41,14 +41,14 @@ def test_writer_thread_answers_each_submission_alone_when_a_batch_fails(
 ) -> None:
     from workbench.api import writer
 
-    real = ingest.store_prepared
+    real = store.append_observations
 
-    def fragile(con, pending):  # noqa: ANN001, ANN202
-        if pending.file_name == "boom.csv":
+    def fragile(con, obs):  # noqa: ANN001, ANN202
+        if "UBND_12" in set(obs["agency"]):  # boom.csv's rows, alone or inside a batch's
             raise RuntimeError("disk trouble")
-        return real(con, pending)
+        return real(con, obs)
 
-    monkeypatch.setattr(ingest, "store_prepared", fragile)
+    monkeypatch.setattr(store, "append_observations", fragile)
     files = [
         write_csv(tmp_path / f"{name}.csv", form_grid(agency))
         for name, agency in (("u11", "UBND_11"), ("boom", "UBND_12"), ("u14", "UBND_14"))
@@ -69,3 +69,26 @@ def test_writer_thread_answers_each_submission_alone_when_a_batch_fails(
     assert {"u11.csv", "u14.csv"} <= stored and "boom.csv" not in set(subs["file_name"])
     manifest = json.loads(store.pointer_path().read_text(encoding="utf-8"))
     assert manifest["last_submission"] == max(i.result.submission_id or 0 for i in items)
+
+
+def test_a_batch_stores_as_one_submission_after_another(writable: Path, tmp_path: Path) -> None:
+    grid = form_grid("UBND_15")
+    first = write_csv(tmp_path / "first.csv", grid)
+    for row in data_rows(grid):
+        row[5] = round(float(row[5]) * 1.01, 4)
+    second = write_csv(tmp_path / "second.csv", grid)
+    items = [ingest.prepare(p, received_at=RECEIVED) for p in (first, second, first)]
+    ingest.store_many(items)
+    a, b, c = (i.result for i in items)
+    assert (a.status, b.status, c.status) == ("accepted", "accepted", "duplicate")
+    assert c.duplicate_of == a.submission_id
+    assert a.n_revised == 0 and a.n_rows == 12  # nothing of UBND_15 for the period before
+    assert b.n_revised == b.n_rows == 12  # the batch's first item is what the second revises
+    stored = store.read_query(
+        "SELECT submission_id, status, count(*) AS n FROM observations "
+        f"WHERE submission_id IN ({a.submission_id}, {b.submission_id}) GROUP BY ALL"
+    )
+    assert sorted(map(tuple, stored.values.tolist())) == [
+        (a.submission_id, "preliminary", 12),
+        (b.submission_id, "revised", 12),
+    ]
