@@ -34,7 +34,7 @@ HEADER_ROWS = 5  # agency, regime, period, status, table header: JSON row i is s
 JSON_FIELDS = {"A": "indicator", "B": "area", "C": "unit", "D": "value"}
 SDMX_FIELDS = {"A": "INDICATOR", "B": "REF_AREA", "C": "UNIT_MEASURE", "D": "OBS_VALUE"}
 HEADER_FIELDS = {1: "agency", 2: "regime", 3: "period", 4: "status"}
-_VALIDATING = threading.BoundedSemaphore(2)  # validations at once in one worker process
+_VALIDATING = threading.BoundedSemaphore(1)  # validations at once in one worker process
 
 
 class Row(BaseModel):
@@ -221,7 +221,7 @@ def submit(
     sheets: list[Sheet] | None = None,
     fmt: str = "file",
 ) -> tuple[int, dict]:
-    """Submit as the token's agency through ``ingest.prepare`` and ``ingest.store_prepared`` (the two
+    """Submit as the token's agency through ``ingest.prepare`` and the worker's group commit (the two
     halves of ``ingest.submit``); returns (HTTP status, body)."""
     import datetime as dt
 
@@ -236,7 +236,8 @@ def submit(
     from workbench.api import writer
 
     received = dt.datetime.now().replace(microsecond=0)
-    with _VALIDATING:  # first come, first validated: not 50 files sharing one GIL to the end
+    with writer.validating(), _VALIDATING:  # first come, first validated: not 50 files sharing
+        writer.wait_idle()  # one GIL to the end, nor while this worker's writer holds the store
         pending = ingest.prepare(
             Path(Path(name).name or "upload"),
             agency=identity.agency,
