@@ -541,3 +541,42 @@ def test_an_admin_token_manages_its_own_agencys_tokens(api: Server) -> None:
     )
     assert httpx.delete(f"{api.url}/v1/tokens/{new['token_id']}", headers=admin).status_code == 204
     assert httpx.get(api.url + "/v1/catalog/areas", headers=h).status_code == 401
+
+
+def test_a_revoked_token_is_refused_at_once_by_the_worker_that_verified_it(api: Server) -> None:
+    tok = token(api.store, "UBND_24", "reader")
+    ask = {"headers": {"Authorization": f"Bearer {tok}"}, "params": {"areas": "24"}}
+    assert httpx.get(api.url + "/v1/data/CPI", **ask).status_code == 200  # verified, remembered
+    assert httpx.get(api.url + "/v1/data/CPI", **ask).status_code == 200
+    with store_env(api.store):
+        from workbench.api import tokens
+
+        assert tokens.revoke("UBND_24", tok.split("_")[1]) == 1
+    r = httpx.get(api.url + "/v1/data/CPI", **ask)  # the one worker: no new verification needed
+    assert r.status_code == 401, r.text
+
+
+def test_a_read_after_a_submission_sees_the_new_snapshot(api: Server) -> None:
+    tok = token(api.store, "UBND_22")
+    ask = {
+        "headers": {"Authorization": f"Bearer {tok}"},
+        "params": {"areas": "22", "start": PERIOD, "end": PERIOD},
+    }
+    before = httpx.get(api.url + "/v1/data/CPI", **ask)
+    again = httpx.get(api.url + "/v1/data/CPI", **ask)  # the same question: the cached answer
+    assert before.status_code == again.status_code == 200
+    assert before.content == again.content
+    rows = grid_rows(form_grid("UBND_22", "BC_KTXH_THANG", PERIOD))
+    next(r for r in rows if r["indicator"] == "CPI")["value"] = 98.76
+    r = httpx.post(
+        api.url + "/v1/submissions",
+        headers={"Authorization": f"Bearer {tok}"},
+        json={"regime": "BC_KTXH_THANG", "period": PERIOD, "rows": rows},
+        timeout=60,
+    )
+    assert r.status_code == 201, r.text
+    after = httpx.get(api.url + "/v1/data/CPI", **ask)
+    assert after.headers["x-nris-snapshot"] != before.headers["x-nris-snapshot"]
+    assert [(o["value"], o["submission_id"]) for o in after.json()["observations"]] == [
+        (98.76, r.json()["submission_id"])
+    ]
