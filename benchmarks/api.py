@@ -9,7 +9,8 @@ copy the same 50 files go through `nris submit`, one process per file as an oper
 runs it, and, for reference, through ``analytics.ingest.submit`` in one process (no start-up cost).
 Then 20 readers read /v1/data at once. Targets on 2 cores (issue 16): p95 submission < 1 s, p95
 read < 100 ms, HTTP throughput >= 3x the CLI path. The machine is shared: the load average and
-the CPU seconds of the server and of this client are printed beside the timings.
+the CPU seconds of the server and of this client are printed beside the timings, and the CPU per
+submission and per read, which the load hardly changes.
 """
 
 from __future__ import annotations
@@ -195,11 +196,11 @@ def main() -> None:
             async with httpx.AsyncClient(timeout=60) as c:
                 await asyncio.gather(*(reader(c, i) for i in range(args.readers)))
 
-        rcpu0 = cpu_tree(server.pid)
+        rcpu0, rme0 = cpu_tree(server.pid), time.process_time()
         t0 = time.perf_counter()
         asyncio.run(read_all())
         read_wall = time.perf_counter() - t0
-        read_cpu = cpu_tree(server.pid) - rcpu0
+        read_cpu, read_me = cpu_tree(server.pid) - rcpu0, time.process_time() - rme0
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
@@ -230,6 +231,8 @@ def main() -> None:
     print(f"HTTP  submit: {accepted}/{n} accepted in {http_wall:.2f} s = {n / http_wall:.1f} "
           f"subs/s; latency p50 {pct(lat, 50) * 1000:.0f} ms, p95 {pct(lat, 95) * 1000:.0f} ms, "
           f"max {max(lat) * 1000:.0f} ms; server CPU {http_cpu:.1f} s, client CPU {me_cpu:.1f} s")  # fmt: skip
+    print(f"      CPU per submission (load-independent): server {http_cpu / n * 1000:.1f} ms, "
+          f"client {me_cpu / n * 1000:.1f} ms")  # fmt: skip
     print(f"HTTP  paced (one every 0.2 s, revisions): {paced_codes.count(201)}/{n} accepted; "
           f"latency p50 {pct(paced, 50) * 1000:.0f} ms, p95 {pct(paced, 95) * 1000:.0f} ms")  # fmt: skip
     print(f"CLI   submit: {cli_codes.count(0)}/{n} accepted in {cli_wall:.2f} s = "
@@ -240,7 +243,10 @@ def main() -> None:
           f"HTTP / in-process: {inproc_wall / http_wall:.2f}x")  # fmt: skip
     print(f"reads: {args.readers} readers x {args.reads} GET /v1/data/CPI in {read_wall:.2f} s = "
           f"{len(rlat) / read_wall:.0f} req/s; p50 {pct(rlat, 50) * 1000:.0f} ms, "
-          f"p95 {pct(rlat, 95) * 1000:.0f} ms; server CPU {read_cpu:.1f} s")  # fmt: skip
+          f"p95 {pct(rlat, 95) * 1000:.0f} ms; server CPU {read_cpu:.1f} s, client CPU "
+          f"{read_me:.1f} s")  # fmt: skip
+    print(f"      CPU per read (load-independent): server {read_cpu / len(rlat) * 1000:.2f} ms, "
+          f"client {read_me / len(rlat) * 1000:.2f} ms")  # fmt: skip
     print(f"targets: p95 submit < 1000 ms: burst {pct(lat, 95) < 1}, paced {pct(paced, 95) < 1}; p95 read < 100 ms: "
           f"{pct(rlat, 95) < 0.1}; throughput >= 3x CLI: {cli_wall / http_wall >= 3}")  # fmt: skip
     print(f"load average after: {os.getloadavg()}")
