@@ -6,6 +6,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_ingest_helpers import RECEIVED, copy_store, data_rows, form_grid, write_csv
 
@@ -92,3 +93,19 @@ def test_a_batch_stores_as_one_submission_after_another(writable: Path, tmp_path
         (a.submission_id, "preliminary", 12),
         (b.submission_id, "revised", 12),
     ]
+
+
+def test_the_outlier_rule_reads_the_snapshot_a_submission_published(
+    writable: Path, tmp_path: Path
+) -> None:
+    item = ingest.prepare(
+        write_csv(tmp_path / "u15.csv", form_grid("UBND_15")), received_at=RECEIVED
+    )
+    period = pd.Timestamp(item.checked.period)
+    before = ingest._history(item.checked.obs)  # read once per snapshot, then remembered
+    assert before is not None and not (pd.to_datetime(before["period"]) == period).any()
+    ingest.store_many([item])
+    after = ingest._history(item.checked.obs)
+    assert after is not None
+    new = after[pd.to_datetime(after["period"]) == period]
+    assert len(new) == item.result.n_rows == 12
