@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,10 +14,11 @@ from fastapi.exceptions import HTTPException
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from analytics.submission_files import MB, Limits
-from workbench.api import events, officer, routes_read, routes_submit, routes_tokens
+from workbench.api import events, officer, routes_read, routes_submit, routes_tokens, warm
 from workbench.api.problems import PROBLEM, problem_body
 from workbench.api.submissions import Problem, SubmissionIn
 
@@ -105,9 +108,17 @@ def _swagger_dir() -> str:
     return str(swagger_ui_path)
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Each worker warms up before it serves (``warm.warm_up``)."""
+    await run_in_threadpool(warm.warm_up)
+    yield
+
+
 def create_app() -> FastAPI:
     """The exchange service (one per worker process)."""
     app = FastAPI(
+        lifespan=lifespan,
         title="NRIS exchange service | Dịch vụ trao đổi dữ liệu báo cáo",
         version="1.0",
         description=(
