@@ -109,3 +109,44 @@ def test_the_outlier_rule_reads_the_snapshot_a_submission_published(
     assert after is not None
     new = after[pd.to_datetime(after["period"]) == period]
     assert len(new) == item.result.n_rows == 12
+
+
+def test_a_failed_batch_is_retried_from_what_was_validated(
+    writable: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from workbench.api import writer
+
+    real, calls = store.append_observations, []
+
+    def flaky(con, obs):  # noqa: ANN001, ANN202
+        calls.append(len(obs))
+        if len(calls) == 1:
+            raise RuntimeError("disk trouble")
+        return real(con, obs)
+
+    monkeypatch.setattr(store, "append_observations", flaky)
+    monkeypatch.setattr(writer, "LINGER_S", 60.0)
+    a = write_csv(tmp_path / "u19.csv", form_grid("UBND_19"))
+    b = write_csv(tmp_path / "u20.csv", form_grid("UBND_20"))
+    items = [ingest.prepare(p, received_at=RECEIVED) for p in (a, b, a)]
+    put_before = writer._queue.unfinished_tasks  # counts every put (nothing calls task_done)
+    with ThreadPoolExecutor(3) as pool:
+        with writer.validating():  # one validation under way: the writer waits, the batch fills
+            futures = [pool.submit(writer.store, i) for i in items]
+            for _ in range(3000):  # all three queued, the writer holding the first
+                if writer._queue.unfinished_tasks - put_before == 3 and writer._queue.qsize() == 2:
+                    break
+                time.sleep(0.01)
+            else:
+                raise AssertionError("the three submissions never met in the writer's queue")
+        results = [f.result(timeout=120) for f in futures]
+    assert calls[0] == 24  # the batch of three failed (the duplicate adds no rows)
+    assert [r.status for r in results] == ["accepted", "accepted", "duplicate"]
+    assert results[2].duplicate_of == results[0].submission_id  # the id that was kept
+    subs = analytics.submissions().set_index("submission_id")
+    assert subs.loc[results[0].submission_id, "status"] == "accepted"
+    dup = subs.loc[results[2].submission_id]  # audited as a duplicate is: no rows, its original
+    assert (dup["status"], dup["n_rows"]) == ("duplicate", 0)
+    assert {"duplicate_of": results[0].submission_id} in json.loads(dup["reasons"])

@@ -14,6 +14,7 @@ so one bad item never sinks others.
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 import time
@@ -87,14 +88,18 @@ def _drain(batch: list[tuple[ingest.Prepared, Future]]) -> None:
 def _run() -> None:
     while True:
         batch = [_queue.get()]
+        prepared: list[ingest.SubmissionResult] = []
         _linger()
         try:
             with the_store.writer() as con:  # waits for the store; validation goes on meanwhile
                 _idle.clear()
                 _drain(batch)  # everything validated while the store was busy joins this batch
+                prepared = [dataclasses.replace(p.result) for p, _ in batch]
                 ingest.store_batch(con, [p for p, _ in batch])
         except BaseException:  # noqa: BLE001 - retry each alone; its own error goes to its caller
             _idle.set()
+            for (p, _), result in zip(batch, prepared, strict=False):
+                p.result = result  # as validated: not the rolled-back batch's ids and duplicates
             for p, f in batch:
                 try:
                     ingest.store_many([p])
