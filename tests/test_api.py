@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -485,6 +486,29 @@ def test_api_refuses_a_public_host_without_tls(tmp_path: Path) -> None:
         timeout=60,
     )
     assert out.returncode == 2 and "TLS" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_api_refuses_a_taken_port_in_one_line(tmp_path: Path, shared: bool) -> None:
+    """Taken by anyone, even another server whose sockets share the port (SO_REUSEPORT, as the
+    API's own workers do): a second ``nris api`` there would silently take half the traffic."""
+    env = {**os.environ, "NRIS_STORE": str(tmp_path / "s"), "PYTHONPATH": str(ROOT)}
+    with socket.socket() as held:
+        if shared:
+            held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = str(held.getsockname()[1])
+        out = subprocess.run(
+            [sys.executable, "-m", "workbench.cli", "api", "--port", port, "--workers", "2"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert out.returncode == 2, out.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
 
 
 HTTP_CASES = [

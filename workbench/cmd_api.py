@@ -69,8 +69,10 @@ def loopback(host: str) -> bool:
 
 def cmd_api(args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from analytics import store
+    from workbench.api.listen import Listener, check_port_free
 
     tls = bool(args.ssl_certfile and args.ssl_keyfile)
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
@@ -90,13 +92,14 @@ def cmd_api(args: argparse.Namespace) -> int:
 
     rate()  # a bad rate is refused here, not in every worker
     store.catch_up_if_marked()
+    check_port_free(args.host, args.port)
     scheme = "https" if tls else "http"
     print(
         f"NRIS API: {scheme}://{args.host}:{args.port}/docs  ·  {scheme}://{args.host}:{args.port}"
         f"/officer  ({args.workers} worker(s))",
         flush=True,
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         "workbench.api.app:create_app",
         factory=True,
         host=args.host,
@@ -109,7 +112,13 @@ def cmd_api(args: argparse.Namespace) -> int:
         log_level="warning",
         timeout_graceful_shutdown=5,
     )
-    return 0
+    if args.workers > 1:  # each worker on its own SO_REUSEPORT socket (workbench.api.listen)
+        sockets: list = [Listener(args.host, args.port)]
+        Multiprocess(config, sockets=sockets).run()
+        return 0
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else 1
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
