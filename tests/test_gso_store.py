@@ -18,6 +18,7 @@ from analytics import gso
 from analytics.load import vintages
 
 DATA = Path(__file__).parent / "data" / "vn_gso"
+JAN_2021_YOY = 50.53086400353476  # xk.csv, TỔNG TRỊ GIÁ, 2021-01, YOY
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +98,9 @@ def test_the_snapshot_holds_the_levels_recovered_from_year_to_date_totals(
     balance, imports = _latest("TRADE_BALANCE"), _latest("IMPORTS")
     assert balance == pytest.approx({k: exports[k] - imports[k] for k in exports}, rel=1e-12)
     assert _latest("EXPORTS_YOY")["2021-02"] == pytest.approx(-4.7038750442781065, rel=1e-12)
+    # the official form restates the rate first published for its month (no revised rate is out)
+    yoy = vintages("EXPORTS_YOY", "VN", "2021-01").to_pandas()
+    assert yoy["value"].tolist() == [JAN_2021_YOY, JAN_2021_YOY]
 
 
 def test_vintages_keep_the_preliminary_figure_and_the_latest_wins(gso_store: list) -> None:
