@@ -18,6 +18,12 @@ For each release of month ``t``, oldest first:
   implied; the rates are those first published for ``t-1`` (the office publishes no revised rate);
 * a preliminary (sơ bộ) form for ``t``: its first estimates and rates.
 
+The tables publish a month's change on the same month a year before only from September 2018
+(and each January); before that it is derived from what they did publish, the year-to-date
+totals and their changes on a year before (:func:`_month_change`).
+
+A rate of -100% (an empty cell read as zero: exports 2018-05) counts as not published.
+
 A form goes in only when every indicator of the regime has a figure. A month a release left out
 (the FDI sector in October 2020) is therefore first known from the next release, official, by
 differencing the year-to-date totals; the month before it keeps its preliminary figure (its
@@ -49,6 +55,8 @@ RATES = {  # indicator: (file, category, column), % change as published with the
     "EXPORTS_YTD_YOY": ("xk.csv", "TỔNG TRỊ GIÁ", "YTD-YOY"),
     "IMPORTS_YOY": ("nk.csv", "TỔNG TRỊ GIÁ", "YOY"),
 }
+YTD_CHANGE = "YTD-YOY"  # the year-to-date total's % change on the same period a year before
+DERIVED = ("EXPORTS_YOY", "IMPORTS_YOY")  # derived where a release left them out
 BALANCE = ("TRADE_BALANCE", "EXPORTS", "IMPORTS")
 RELEASE_TIME = dt.time(12, 0)  # the tables carry the release day only
 
@@ -71,8 +79,11 @@ def read_releases(
                                   "first": g[MONTH], "ytd": g[YTD]}))  # fmt: skip
     for code, (file, cat, col) in RATES.items():
         g = tables[file].loc[lambda t, c=cat: t["Ngành"] == c]
+        first = g[col].where(g[col] > -100)  # -100%: an empty cell read as 0 (2018-05)
+        if code in DERIVED:  # not published before 2018-09: from the year-to-date changes
+            first = first.fillna(_month_change(g))
         rows.append(pd.DataFrame({"indicator": code, "Month": g["Month"], "Date": g["Date"],
-                                  "first": g[col], "ytd": float("nan")}))  # fmt: skip
+                                  "first": first, "ytd": float("nan")}))  # fmt: skip
     out = pd.concat(rows, ignore_index=True)
     if start:
         out = out[out["Month"] >= start]
@@ -88,6 +99,20 @@ def read_releases(
         .sort_values(["month", "indicator"])
         .reset_index(drop=True)
     )
+
+
+def _month_change(g: pd.DataFrame) -> pd.Series:
+    """The month's % change on the same month a year before, from what each release did publish:
+    its year-to-date total and that total's % change on a year before give last year's total
+    through the month, and the previous release's give it through the month before; their
+    difference is last year's month (January: the total itself)."""
+    by = g.assign(ds=pd.to_datetime(g["Month"] + "-01")).set_index("ds")
+    full = pd.date_range(by.index.min(), by.index.max(), freq="MS")
+    change_ytd = by[YTD_CHANGE].where(by[YTD_CHANGE] > -100)
+    last_year = (by[YTD] / (1 + change_ytd / 100)).reindex(full)
+    base = last_year - last_year.shift(1).where(full.month > 1, 0.0)
+    change = 100 * (by[MONTH].reindex(full) / base - 1)
+    return pd.Series(change.reindex(by.index).to_numpy(), index=g.index)
 
 
 def forms(releases: pd.DataFrame) -> pd.DataFrame:

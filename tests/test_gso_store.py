@@ -120,3 +120,26 @@ def test_vintages_keep_the_preliminary_figure_and_the_latest_wins(gso_store: lis
     assert oct_["vintage"].tolist() == [pd.Timestamp("2020-11-29 12:00")]
     # December keeps its one preliminary vintage
     assert vintages("IMPORTS", "VN", "2020-12").to_pandas()["status"].tolist() == ["preliminary"]
+
+
+def test_a_month_change_left_unpublished_comes_from_the_year_to_date_changes(
+    tmp_path: Path,
+) -> None:
+    head = "Ngành,Total-M,Total-YOY,YOY,YTD-YOY,Date,Month\n"
+    rows = {  # total exports: January, then February without its change on a year before
+        "xk.csv": "TỔNG TRỊ GIÁ,100.0,100.0,25.0,25.0,2016-01-29,2016-01\n"
+        "TỔNG TRỊ GIÁ,60.0,150.0,,25.0,2016-02-29,2016-02\n"
+        "TỔNG TRỊ GIÁ,70.0,220.0,,-100.0,2016-03-29,2016-03\n"
+        "Khu vực có vốn đầu tư NN,70.0,70.0,1.0,1.0,2016-01-29,2016-01\n",
+        "nk.csv": "TỔNG TRỊ GIÁ,90.0,90.0,,12.5,2016-01-29,2016-01\n",
+    }
+    for name, text in rows.items():
+        (tmp_path / name).write_text(head + text, encoding="utf-8")
+    rel = gso.read_releases(tmp_path).set_index(["indicator", "month"])["first"]
+    # last year: 150 / 1.25 = 120 through February, 100 / 1.25 = 80 in January, so 40 in
+    # February: 60 is 50% more
+    assert rel[("EXPORTS_YOY", pd.Timestamp("2016-02-01"))] == 50.0
+    assert rel[("IMPORTS_YOY", pd.Timestamp("2016-01-01"))] == 12.5  # January: the total's
+    # -100% is an empty cell read as zero: neither it nor what it would derive is used
+    assert ("EXPORTS_YTD_YOY", pd.Timestamp("2016-03-01")) not in rel.index
+    assert ("EXPORTS_YOY", pd.Timestamp("2016-03-01")) not in rel.index
