@@ -30,6 +30,13 @@ differencing the year-to-date totals; the month before it keeps its preliminary 
 revision is inside that difference). December keeps its preliminary figure too: the January
 release starts a new year's total. Either way the stored months of a year add up to the latest
 year-to-date total published. The trade balance is exports less imports of the same form.
+The tables moved exporters between the domestic and FDI sectors between their September and
+November 2020 releases: October's FDI figure, by difference, carries that move (it exceeds total
+exports); the store keeps what the tables imply and validation does not judge it.
+
+Only the customs form is filed: a form must carry every indicator of its regime, and the
+statistics office's monthly regime (``TK_KTXH_THANG``) holds index levels (IIP, CPI 2019=100) the
+tables do not give, so retail sales and industrial products are not replayed.
 """
 
 from __future__ import annotations
