@@ -73,8 +73,25 @@ def _resolve(regime: str, period: str, agency: str) -> tuple[pd.Series, dt.date,
     return reg, start, ag
 
 
-def template_frame(regime: str, period: str, agency: str) -> tuple[dict[str, str], pd.DataFrame]:
-    """The form's header fields and table rows (previous values from the snapshot when there is one)."""
+STATUS_TEXT = {
+    "preliminary": "sơ bộ (preliminary)\tsơ bộ | chính thức",
+    "official": "chính thức (official)\tsơ bộ | chính thức",
+}
+
+
+def template_frame(
+    regime: str, period: str, agency: str, status: str = "preliminary"
+) -> tuple[dict[str, str], pd.DataFrame]:
+    """The form's header fields and table rows (previous values from the snapshot when there is one).
+
+    ``status`` is the data status the header declares: "preliminary" (sơ bộ) or "official"
+    (chính thức), as a revision of an earlier preliminary figure is sent.
+    """
+    if status not in STATUS_TEXT:
+        raise NrisError(
+            f"trạng thái số liệu '{status}' không hợp lệ (preliminary | official)",
+            f"unknown data status '{status}' (preliminary | official)",
+        )
     reg, start, ag = _resolve(regime, period, agency)
     cat = catalog()
     freq = str(reg["frequency"])
@@ -115,7 +132,7 @@ def template_frame(regime: str, period: str, agency: str) -> tuple[dict[str, str
         )
         header[window] = f"{lo:%d/%m/%Y} - {hi:%d/%m/%Y}"
         header["Hạn nộp / Deadline"] = f"{due:%H:%M %d/%m/%Y}"
-    header["Trạng thái số liệu / Status"] = "sơ bộ (preliminary)\tsơ bộ | chính thức"
+    header["Trạng thái số liệu / Status"] = STATUS_TEXT[status]
     return header, table
 
 
@@ -169,9 +186,15 @@ def _grid(header: dict[str, str], table: pd.DataFrame) -> list[list[object]]:
 
 
 def write_template(
-    regime: str, period: str, agency: str, out: str | Path, overwrite: bool = True
+    regime: str,
+    period: str,
+    agency: str,
+    out: str | Path,
+    overwrite: bool = True,
+    status: str = "preliminary",
 ) -> Path:
-    """Write the form to ``out`` (.xlsx with data validation, or .csv in UTF-8 with BOM)."""
+    """Write the form to ``out`` (.xlsx with data validation, or .csv in UTF-8 with BOM);
+    ``status`` as in :func:`template_frame`."""
     out = Path(out)
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise NrisError(
@@ -180,7 +203,7 @@ def write_template(
         )
     if out.exists() and not overwrite:
         raise NrisError(f"tệp {out} đã tồn tại", f"file {out} already exists")
-    header, table = template_frame(regime, period, agency)
+    header, table = template_frame(regime, period, agency, status)
     grid = _grid(header, table)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")

@@ -162,19 +162,26 @@ def _future_exog(uid: str, exog: list[str], future: pd.DatetimeIndex, X_df: Any)
     return np.column_stack(cols)
 
 
-def shared_fits(series: list[engine.Series], job: engine.Job) -> engine.Job:
+def shared_fits(
+    series: list[engine.Series],
+    job: engine.Job,
+    n_jobs: int | None = 1,
+    address: Any = None,
+) -> engine.Job:
     """``job`` with the shared fits of its cross-learning models (see :mod:`forecasts.cross`).
 
     One fit per frequency on the whole data for the final forecasts, and one on data cut short by
     the farthest backtest window for "auto"'s inner backtests, so no window sees its own future.
+    The fits are independent: with ``n_jobs`` > 1 (or a Dask ``address``) they run side by side
+    on the workers that run the series next, costliest first. On a small national run they were
+    four fifths of the time, one after the other in this process (benchmarks/speed.py).
     """
-    from forecasts.base import ForecastInputError
     from forecasts.registry import make
 
     step = job.step or job.h
     reach = job.h + step * (job.n_windows - 1)  # the farthest window's distance from the end
     outer = 0 if job.mode == "forecast" else reach
-    fits = []
+    tasks: list[tuple[int, tuple[str, int, int], Any, list[np.ndarray], dict[str, Any]]] = []
     for m in sorted({s.season for s in series}):
         pool = engine.auto_pool(job.pool, m) if "auto" in job.models else ()
         for name in sorted((set(job.models) | set(pool)) - {"auto"}):
@@ -189,11 +196,30 @@ def shared_fits(series: list[engine.Series], job: engine.Job) -> engine.Job:
                 kw = {}
                 if getattr(model, "reads_exog", False) and all(s.X is not None for s in part):
                     kw["Xs"] = [s.X[: len(s.y) - H] for s in part if s.X is not None]
-                try:
-                    fits.append(((name, m, H), model.learn_many(ys, job.h, **kw)))
-                except ForecastInputError:  # nothing to learn from: each series learns alone
-                    continue
+                tasks.append((len(tasks), (name, m, H), model, ys, kw))
+    # costliest first (the networks, then the most data), so no long fit starts last
+    order = sorted(tasks, key=lambda t: (t[1][0] != "global_mlp", -sum(len(y) for y in t[3])))
+    done = engine.map_chunks(
+        _learn, [[t] for t in order], job.h, n_jobs=n_jobs, address=address, progress=False,
+        keep_pool=True,
+    )  # fmt: skip
+    fits = [(key, fit) for _, key, fit in sorted(done, key=lambda r: r[0]) if fit is not None]
     return dataclasses.replace(job, learners=tuple(fits))
+
+
+def _learn(chunk: list[tuple], h: int) -> list[tuple[int, tuple[str, int, int], Any]]:
+    """A worker's task: the shared fits of ``chunk`` (None where there is nothing to learn from,
+    and each series then learns alone)."""
+    from forecasts.base import ForecastInputError, one_thread
+
+    out = []
+    for i, key, model, ys, kw in chunk:
+        try:
+            with one_thread():  # threads would fight the other workers for the cores
+                out.append((i, key, model.learn_many(ys, h, **kw)))
+        except ForecastInputError:
+            out.append((i, key, None))
+    return out
 
 
 def _job(
@@ -256,7 +282,7 @@ def forecast(
         models, h, level, n_windows, step, pool, combine, "forecast", fitted, model_params, clean
     )
     series, dropped = prepare(df, h, X_df, season)
-    job = shared_fits(series, job)
+    job = shared_fits(series, job, n_jobs=n_jobs, address=address)
     results = engine.dispatch(series, job, n_jobs=n_jobs, address=address, progress=progress)
     by_uid = {s.uid: s for s in series}
     _calibrate(results, job.level)
@@ -388,7 +414,7 @@ def backtest(
         models, h, level, n_windows, step, pool, combine, "backtest", False, model_params, clean
     )
     series, dropped = prepare(df, h, X_df, season)
-    job = shared_fits(series, job)
+    job = shared_fits(series, job, n_jobs=n_jobs, address=address)
     results = engine.dispatch(series, job, n_jobs=n_jobs, address=address, progress=progress)
     _calibrate(results, job.level)
     frames, notes = [], [dict(d) for d in dropped]

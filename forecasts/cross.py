@@ -358,10 +358,18 @@ class Global(Forecaster):
         self.learner_ = learner
         self.y_ = y
         self.X_ = X if getattr(learner, "n_exog", 0) else None
-        ends = np.arange(1, len(y))
-        self.fitted_ = np.concatenate(
-            [[np.nan], learner.predict(y, ends, np.ones(len(ends)), *self._exog())]
-        )
+        self._fitted: np.ndarray | None = None
+
+    @property
+    def fitted_(self) -> np.ndarray:
+        """In-sample one-step predictions, made when first asked for: they cost as much as the
+        forecast (a regressor call per member), and "auto" asks for them only for MinT."""
+        if self._fitted is None:
+            ends = np.arange(1, len(self.y_))
+            self._fitted = np.concatenate(
+                [[np.nan], self.learner_.predict(self.y_, ends, np.ones(len(ends)), *self._exog())]
+            )
+        return self._fitted
 
     def _exog(self, future: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         """The exogenous columns over history and ``future``, as the learner reads them."""
