@@ -290,9 +290,13 @@ def voila_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory):
     ready = tmp_path_factory.mktemp("ready")
     env = {"NRIS_STORE": str(demo_store), "NRIS_BRIEFING_READY_DIR": str(ready),
            "NRIS_BRIEFING_POLL": "5"}  # fmt: skip
+    # the pages these tests open, preheated; the alerts page has a server of its own
+    # (test_alerts_browser.py): here its kernel would be computed for nobody
+    pools = {"5_canh_bao.ipynb": {"pool_size": 0}, "default": {"pool_size": 1}}
     opts = serve.ServeOptions(
         port=_free_port(), pool_size=1, extra_env=env,
         boundaries=str(SHARED_TOPO) if SHARED_TOPO.exists() else None,
+        extra_args=[f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"],
     )  # fmt: skip
     log = tmp_path_factory.mktemp("voila") / "voila.log"
     server = serve.start(opts, log=log)
@@ -306,21 +310,6 @@ def voila_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory):
         )
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"],
-        )  # fmt: skip
-        yield b
-        b.close()
 
 
 def _open(browser, url: str):
