@@ -274,6 +274,14 @@ def test_each_page_function_can_be_called_again_with_other_parameters(
     assert (rep_vi.period.value, rep_en.period.value) == ("2022-06", "2022-03")
     assert (al_vi.state.value, al_en.state.value) == ("active", "all")
     assert "workbench.briefings.pages.overview" in sys.modules
+    # a page that watches for snapshots stops watching when closed (no thread left per call)
+    monkeypatch.setenv("NRIS_BRIEFING_POLL", "0.05")
+    watched = briefings.alerts(lang="en")
+    assert watched.watcher is not None and watched.watcher.is_alive()
+    watched.close()
+    watched.watcher.join(10)
+    assert not watched.watcher.is_alive() and watched.widget.comm is None
+    assert all(p.watcher is None for pair in pages for p in pair)  # poll 0: none was started
 
 
 # -- in a real browser ------------------------------------------------------------------------------
