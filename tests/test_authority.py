@@ -6,8 +6,6 @@ Driven through the ``nris`` CLI on a private copy of the demo store: its ``main(
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import shutil
 import subprocess
@@ -15,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_main
 from test_ingest_helpers import copy_store, form_grid, write_csv
 
 import analytics
@@ -39,24 +38,8 @@ def nris_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess
 
 
 def nris(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    """``nris ARGS`` through ``main()`` in this process with ``env`` as its environment, answered
-    like a finished process."""
-    from workbench.cli import main
-
-    saved = dict(os.environ)
-    out, err = io.StringIO(), io.StringIO()
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(list(args))
-            except SystemExit as exc:  # argparse: usage errors
-                code = int(exc.code or 0)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+    """``nris ARGS`` through ``main()`` in this process."""
+    return run_main(env, *args)
 
 
 def cpi(area: str, source: str | None = None) -> list[tuple[str, float]]:
