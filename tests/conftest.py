@@ -102,7 +102,10 @@ def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def browser():
-    """Headless Chromium (Debian's) driven by Playwright, one per worker for every browser test."""
+    """Headless Chromium (Debian's) driven by Playwright, one per worker for every browser test
+    (Playwright's sync API allows one at a time in a process: a test must not start its own)."""
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian chromium not installed")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
