@@ -323,8 +323,8 @@ def test_request_refuses_what_the_catalog_does_not_allow(store_copy: Path) -> No
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_alerts_page_html(store_copy: Path, tmp_path: Path, lang: str) -> None:
     from workbench.briefings import static
-    from workbench.briefings.alerts import alerts
-    from workbench.briefings.overview import overview
+    from workbench.briefings.pages.alerts import alerts
+    from workbench.briefings.pages.overview import overview
 
     ingest.submit(_customs_july(tmp_path, 3.0), received_at=dt.datetime(2022, 8, 3, 9))
     evaluate(which=("interval", "reports"), outlook=False, as_of="2022-08-10")
@@ -425,7 +425,7 @@ def test_an_alert_link_opens_its_indicator(
     use_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from workbench.briefings import static
-    from workbench.briefings.indicator import Indicator, requested
+    from workbench.briefings.pages.indicator import Indicator, requested
 
     link = rules.indicator_link("CPI_YOY", "01")
     assert requested(link.split("?", 1)[1]) == {"code": "CPI_YOY", "area": "01"}

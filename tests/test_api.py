@@ -17,6 +17,7 @@ import httpx
 import pandas as pd
 import pytest
 from api_helpers import ROOT, Server, grid_rows, start, store_env, token
+from cli_helpers import run_main
 from test_ingest_helpers import copy_store, form_grid, write_csv, write_xlsx
 
 PERIOD = "2022-07"
@@ -455,7 +456,10 @@ def test_tokens_are_stored_as_salted_hashes_only(api: Server) -> None:
 def test_token_cli_create_list_revoke(tmp_path: Path) -> None:
     env = {**os.environ, "NRIS_STORE": str(tmp_path / "s"), "PYTHONPATH": str(ROOT)}
 
-    def nris(*args: str) -> subprocess.CompletedProcess:
+    def nris(*args: str) -> subprocess.CompletedProcess:  # through main(), in this process
+        return run_main(env, *args)
+
+    def nris_process(*args: str) -> subprocess.CompletedProcess:  # what a shell sees
         return subprocess.run(
             [sys.executable, "-m", "workbench.cli", *args],
             env=env,
@@ -472,7 +476,7 @@ def test_token_cli_create_list_revoke(tmp_path: Path) -> None:
     assert made.stdout.split("_", 2)[2].strip() not in listed
     assert nris("agency", "token", "revoke", "UBND_01", "--id", tid).returncode == 0
     assert "revoked" in nris("agency", "token", "list").stdout
-    bad = nris("agency", "token", "create", "UBND_99")
+    bad = nris_process("agency", "token", "create", "UBND_99")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "UBND_99" in bad.stderr
 
 

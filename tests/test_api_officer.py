@@ -28,24 +28,16 @@ def officer_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.browser
 def test_officer_signs_in_uploads_and_reads_the_result(
-    officer_server: Server, tmp_path: Path
+    officer_server: Server, tmp_path: Path, browser
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(parents=True, exist_ok=True)
     outside: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"],
-        )  # fmt: skip
-        ctx = browser.new_context(
-            viewport={"width": 1200, "height": 1000},
-            java_script_enabled=False,
-            accept_downloads=True,
-        )
+    ctx = browser.new_context(
+        viewport={"width": 1200, "height": 1000},
+        java_script_enabled=False,
+        accept_downloads=True,
+    )
+    try:
 
         def route(r):  # noqa: ANN001, ANN202
             if r.request.url.startswith("http://127.0.0.1"):
@@ -104,5 +96,6 @@ def test_officer_signs_in_uploads_and_reads_the_result(
         page.screenshot(path=str(SHOTS / "officer_rejected_en.png"), full_page=True)
         history = page.inner_text("#history")
         assert "Rejected" in history and "Accepted" in history
-        browser.close()
+    finally:
+        ctx.close()
     assert outside == []

@@ -1,6 +1,7 @@
 """Who may write what: regimes' coverage, the authoritative source of each series, bound senders.
 
-Driven through the real ``nris`` CLI in child processes, on a private copy of the demo store.
+Driven through the ``nris`` CLI on a private copy of the demo store: its ``main()`` in this process
+(fast), and as a real child process where the exit status and output a shell sees are checked.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_main
 from test_ingest_helpers import copy_store, form_grid, write_csv
 
 import analytics
@@ -30,8 +32,14 @@ def env(demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> di
     return {**os.environ}
 
 
-def nris(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+def nris_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """``nris ARGS`` as a real child process."""
     return subprocess.run([*NRIS, *args], env=env, capture_output=True, text=True, timeout=600)
+
+
+def nris(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """``nris ARGS`` through ``main()`` in this process."""
+    return run_main(env, *args)
 
 
 def cpi(area: str, source: str | None = None) -> list[tuple[str, float]]:
@@ -107,7 +115,7 @@ def test_senders_bound_to_inbox_or_user(env: dict[str, str], tmp_path: Path) -> 
     config = tmp_path / "senders.yml"
     # Nothing configured: the file's word is taken, and the CLI says so.
     write_csv(inbox / "hanoi.csv", form_grid("UBND_01"))
-    p = nris(env, "ingest", str(inbox))
+    p = nris_process(env, "ingest", str(inbox))  # a real process: what a shell sees
     assert p.returncode == 0 and "no sender bindings configured" in p.stderr
     # The inbox is Hanoi's: a file naming Quảng Ninh there is refused, and so is --agency.
     config.write_text(f"inboxes:\n  {inbox}: UBND_01\n", encoding="utf-8")
@@ -117,7 +125,7 @@ def test_senders_bound_to_inbox_or_user(env: dict[str, str], tmp_path: Path) -> 
     assert "the file names agency 'UBND_22' but was submitted as 'UBND_01'" in (
         inbox / "rejected" / "qn.csv.report.txt"
     ).read_text("utf-8")
-    p = nris(env, "ingest", str(inbox), "--agency", "UBND_22")
+    p = nris_process(env, "ingest", str(inbox), "--agency", "UBND_22")
     assert p.returncode == 2
     assert f"--agency UBND_22: inbox {inbox} may submit for UBND_01 only" in p.stderr
     # Neither this folder nor this user is bound: refused outright.

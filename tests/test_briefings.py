@@ -128,7 +128,7 @@ def _text(widget: object) -> str:
 
 
 def test_indicator_page_reacts_to_widgets_and_language(use_store: Path) -> None:
-    from workbench.briefings.indicator import Indicator
+    from workbench.briefings.pages.indicator import Indicator
 
     page = Indicator(poll=0, indicator="RETAIL_SALES")
     first = _svgs(page.body)
@@ -149,7 +149,7 @@ def test_indicator_page_reacts_to_widgets_and_language(use_store: Path) -> None:
 def test_provinces_page_draws_the_shipped_map_by_default(
     use_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workbench.briefings.provinces import Provinces
+    from workbench.briefings.pages.provinces import Provinces
 
     monkeypatch.delenv("NRIS_BOUNDARIES", raising=False)
     page = Provinces(poll=0)
@@ -183,7 +183,7 @@ def _publish_copy(store: Path) -> str:
 def test_page_picks_up_a_new_snapshot(
     demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workbench.briefings.reporting import Reporting
+    from workbench.briefings.pages.reporting import Reporting
 
     store = tmp_path / "store"
     shutil.copytree(demo_store, store)
@@ -197,7 +197,7 @@ def test_page_picks_up_a_new_snapshot(
 
 
 def test_static_copy_is_the_live_page_without_javascript(use_store: Path) -> None:
-    from workbench.briefings.overview import Overview
+    from workbench.briefings.pages.overview import Overview
 
     page = Overview(poll=0)
     bundle = page._repr_mimebundle_()
@@ -217,7 +217,7 @@ def test_static_copy_is_the_live_page_without_javascript(use_store: Path) -> Non
 
 def test_overview_cards_colour_by_good_direction(use_store: Path) -> None:
     from analytics.charts import PALETTE
-    from workbench.briefings.overview import Overview
+    from workbench.briefings.pages.overview import Overview
 
     page = Overview(poll=0)
     html = _text(page.body)
@@ -226,6 +226,62 @@ def test_overview_cards_colour_by_good_direction(use_store: Path) -> None:
     assert cpi in (PALETTE["good"], PALETTE["bad"], PALETTE["neutral"])
     page.area.value = "01"
     assert _text(page.body).count('class="nris-card"') < html.count('class="nris-card"')
+
+
+def test_each_page_function_can_be_called_again_with_other_parameters(
+    use_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kernel may call a page function more than once (other parameters, another cell): each
+    call is a page of its own, drawn for its own parameters and language."""
+    import sys
+
+    from workbench import briefings
+
+    monkeypatch.setenv("NRIS_BRIEFING_POLL", "0")
+    import workbench.briefings.pages.alerts  # noqa: F401  (a page module loaded first changes nothing)
+
+    pages = [
+        (briefings.overview(lang="vi", area="VN"), briefings.overview(lang="en", area="01")),
+        (
+            briefings.indicator(lang="vi", code="EXPORTS"),
+            briefings.indicator(lang="en", code="CPI_YOY", area="01", transform="level"),
+        ),
+        (
+            briefings.provinces(lang="vi", code="RETAIL_SALES", province="01"),
+            briefings.provinces(lang="en", code="IIP", transform="yoy", province="79"),
+        ),
+        (briefings.reporting(lang="vi"), briefings.reporting(lang="en", period="2022-03")),
+        (briefings.alerts(lang="vi"), briefings.alerts(lang="en", state="all")),
+    ]
+    assert all(callable(getattr(briefings, n)) for n in briefings.__all__)
+    for first, second in pages:
+        assert first is not second and first.body is not second.body
+        assert (first.lang, second.lang) == ("vi", "en")
+        assert "Số liệu đến" in first.asof.value and "Data as of" in second.asof.value
+        assert "nris-error" not in _text(first.body) + _text(second.body)
+    (ov_vi, ov_en), (ind_vi, ind_en), (pr_vi, pr_en), (rep_vi, rep_en), (al_vi, al_en) = pages
+    assert (ov_vi.area.value, ov_en.area.value) == ("VN", "01")
+    assert "Mục tiêu Quốc hội giao năm 2022" in _text(ov_vi.body)
+    assert "Target 2022" in _text(ov_en.body) and "National Assembly" not in _text(ov_en.body)
+    cards = [_text(p.body).count('class="nris-card"') for p in (ov_vi, ov_en)]
+    assert cards[0] > cards[1] > 0  # the nation's headline cards, then a province's fewer ones
+    assert (ind_vi.indicator.value, ind_vi.area.value) == ("EXPORTS", "VN")
+    assert (ind_en.indicator.value, ind_en.area.value) == ("CPI_YOY", "01")
+    assert "Kim ngạch xuất khẩu hàng hóa" in _text(ind_vi.body)
+    assert "CPI, change on same month" in _text(ind_en.body) and "Ha Noi" in _text(ind_en.body)
+    assert (pr_vi.indicator.value, pr_vi.province.value) == ("RETAIL_SALES", "01")
+    assert (pr_en.indicator.value, pr_en.province.value) == ("IIP", "79")
+    assert (rep_vi.period.value, rep_en.period.value) == ("2022-06", "2022-03")
+    assert (al_vi.state.value, al_en.state.value) == ("active", "all")
+    assert "workbench.briefings.pages.overview" in sys.modules
+    # a page that watches for snapshots stops watching when closed (no thread left per call)
+    monkeypatch.setenv("NRIS_BRIEFING_POLL", "0.05")
+    watched = briefings.alerts(lang="en")
+    assert watched.watcher is not None and watched.watcher.is_alive()
+    watched.close()
+    watched.watcher.join(10)
+    assert not watched.watcher.is_alive() and watched.widget.comm is None
+    assert all(p.watcher is None for pair in pages for p in pair)  # poll 0: none was started
 
 
 # -- in a real browser ------------------------------------------------------------------------------
@@ -242,9 +298,13 @@ def voila_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory):
     ready = tmp_path_factory.mktemp("ready")
     env = {"NRIS_STORE": str(demo_store), "NRIS_BRIEFING_READY_DIR": str(ready),
            "NRIS_BRIEFING_POLL": "5"}  # fmt: skip
+    # the pages these tests open, preheated; the alerts page has a server of its own
+    # (test_alerts_browser.py): here its kernel would be computed for nobody
+    pools = {"5_canh_bao.ipynb": {"pool_size": 0}, "default": {"pool_size": 1}}
     opts = serve.ServeOptions(
         port=_free_port(), pool_size=1, extra_env=env,
         boundaries=str(SHARED_TOPO) if SHARED_TOPO.exists() else None,
+        extra_args=[f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"],
     )  # fmt: skip
     log = tmp_path_factory.mktemp("voila") / "voila.log"
     server = serve.start(opts, log=log)
@@ -258,21 +318,6 @@ def voila_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory):
         )
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"],
-        )  # fmt: skip
-        yield b
-        b.close()
 
 
 def _open(browser, url: str):

@@ -137,7 +137,7 @@ def test_target_line_has_the_one_palette_colour_in_reports_and_briefings(
     import IPython.display
 
     from workbench import outlook
-    from workbench.briefings.indicator import Indicator
+    from workbench.briefings.pages.indicator import Indicator
 
     monkeypatch.setenv("NRIS_CATALOG", str(_catalog_with_2022_target(tmp_path)))
     target = charts.PALETTE["target"]

@@ -175,7 +175,7 @@ def test_a_province_files_its_communes_and_their_completeness(hue: dict) -> None
 
 
 def test_province_page_lists_the_communes(hue: dict) -> None:
-    from workbench.briefings.provinces import Provinces
+    from workbench.briefings.pages.provinces import Provinces
 
     def text(w: object) -> str:
         parts = [str(getattr(w, "value", ""))]

@@ -37,7 +37,7 @@ def test_the_overview_shows_the_estimate_with_its_interval(
     use_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from workbench.briefings import data
-    from workbench.briefings.overview import Overview
+    from workbench.briefings.pages.overview import Overview
 
     page = Overview(poll=0)
     assert "nris-nowcast" not in _text(page.body)  # June: Q2 is published

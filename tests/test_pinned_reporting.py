@@ -124,7 +124,7 @@ def _time_agg(code: str) -> str:
 
 # -- overview cards -------------------------------------------------------------------------------
 def _card(indicator: str, direction: str, yoy: float, measure: str = "flow", prev: float = 0.0):
-    from workbench.briefings.overview import card_html
+    from workbench.briefings.pages.overview import card_html
 
     spark = pd.DataFrame({"value": [prev, 5.0]})
     row = pd.Series(

@@ -14,7 +14,9 @@ FIRED: list[tuple[str, dt.datetime]] = []
 NOW: list[dt.datetime] = []
 
 
-def record(job: str, params: object = None, cron: object = None, limit: object = None) -> None:
+def record(
+    job: str, params: object = None, cron: object = None, limit: object = None, name: object = ""
+) -> None:
     """Stands in for workbench.scheduler.fire (referenced by name in the persistent store)."""
     FIRED.append((job, NOW[-1]))
 
@@ -218,13 +220,68 @@ def test_catchup_limit_is_validated(ledger: None, tmp_path: Path) -> None:
     bad.write_text(
         f"catchup: 3\njobs:\n  m:\n    notebook: {tmp_path / 'nb.ipynb'}\n"
         "schedules:\n  - job: m\n    cron: '0 6 20 * *'\n  - job: m\n    cron: '0 7 20 * *'\n"
-        "    catchup: -1\n",
+        "    name: late\n    catchup: -1\n",
         encoding="utf-8",
     )
     with pytest.raises(NrisError, match="catchup of m must be an integer >= 0, got '-1'"):
         jobs.load_schedules(bad)
     bad.write_text(bad.read_text(encoding="utf-8").replace("catchup: -1", "catchup: 0"))
     assert [s.catchup for s in jobs.load_schedules(bad)] == [3, 0]
+
+
+def test_each_schedule_of_a_job_keeps_its_own_ledger(ledger: None, tmp_path: Path) -> None:
+    """Two schedules of one job with the same parameters (a flash report on the 5th, the full one
+    on the 20th) are two ledgers: the 20th's runs do not settle the 5th's, and a cron change of one
+    still repeats none of its periods. Same job and cron with other parameters: two triggers."""
+    from analytics.errors import NrisError
+    from workbench import catchup, jobs, scheduler
+    from workbench.scheduler import catch_up
+
+    path = tmp_path / "two.yml"
+    path.write_text(
+        f"jobs:\n  m:\n    notebook: {tmp_path / 'nb.ipynb'}\n    freq: M\n"
+        "schedules:\n  - job: m\n    cron: '0 6 20 * *'\n  - job: m\n    cron: '0 6 5 * *'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(NrisError, match="two schedules of m with the same parameters"):
+        jobs.load_schedules(path)  # one ledger for both would be ambiguous: names are asked for
+    path.write_text(path.read_text().replace("'0 6 5 * *'\n", "'0 6 5 * *'\n    name: flash\n"))
+    full, flash = jobs.load_schedules(path)
+    assert (full.name, flash.name) == ("", "flash")
+    assert full.key != flash.key and full.id != flash.id
+    for s in (full, flash):
+        catchup.mark(s, _vn(2026, 7, 1))
+    ran = catch_up(full, run=lambda d, p: "ok", when=_vn(2026, 8, 21))
+    assert [(d.period, d.due) for d, _ in ran] == [
+        ("2026-07", _vn(2026, 7, 20, 6)),
+        ("2026-08", _vn(2026, 8, 20, 6)),
+    ]
+    # the flash reports of 5 July (June) and 5 August (July's window closed on 14 July) are owed
+    owed, _ = catchup.owed(flash, _vn(2026, 8, 21))
+    assert [(d.period, d.due) for d in owed] == [
+        ("2026-06", _vn(2026, 7, 5, 6)),
+        ("2026-07", _vn(2026, 8, 5, 6)),
+    ]
+    done = catch_up(flash, run=lambda d, p: "ok", when=_vn(2026, 8, 21))
+    assert [d.period for d, _ in done] == ["2026-06", "2026-07"]
+    # the flash moves to the 6th: July is not repeated; the full report owes nothing more either
+    moved = jobs.Schedule("m", "0 6 6 * *", name="flash")
+    assert catchup.owed(moved, _vn(2026, 8, 21)) == ([], [])
+    assert [d.period for d in catchup.owed(moved, _vn(2026, 9, 6, 6))[0]] == ["2026-08"]
+    assert catchup.owed(full, _vn(2026, 9, 19)) == ([], [])
+    # same job and cron, other parameters: two APScheduler jobs, not one replacing the other
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    sched = scheduler.build(BackgroundScheduler(), url=f"sqlite:///{tmp_path / 'jobs.sqlite'}")
+    sched.start(paused=True)
+    try:
+        two = [jobs.Schedule("m", "0 6 20 * *", params={"lang": v}) for v in ("vi", "en")]
+        assert len(scheduler.sync(sched, two, func=record)) == 2
+        assert sorted(j.args[1]["lang"] for j in sched.get_jobs()) == ["en", "vi"]
+        scheduler.sync(sched, [flash], func=record)
+        assert [list(j.args) for j in sched.get_jobs()] == [["m", None, "0 6 5 * *", 12, "flash"]]
+    finally:
+        sched.shutdown(wait=False)
 
 
 def test_due_times_exclude_the_watermark_and_include_now(ledger: None) -> None:

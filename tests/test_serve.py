@@ -323,13 +323,11 @@ def test_plain_requests_hold_at_most_the_bound_then_busy_then_culled(
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_connected_page_keeps_its_kernel(demo_store: Path, tmp_path: Path) -> None:
+def test_a_connected_page_keeps_its_kernel(demo_store: Path, tmp_path: Path, browser) -> None:
     """The short timeout is for kernels no browser claims: a leader's open page keeps its kernel
     long past it, its widgets still answer, and so does a page whose connection dropped."""
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Debian chromium not installed")
-    from playwright.sync_api import sync_playwright
-
     env = {"NRIS_STORE": str(demo_store), "NRIS_BRIEFING_POLL": "0"}
     opts = serve.ServeOptions(
         port=_free_port(), preheat=False, pool_size=0, warm_outlook=False, max_kernels=1,
@@ -338,31 +336,27 @@ def test_a_connected_page_keeps_its_kernel(demo_store: Path, tmp_path: Path) -> 
     log = tmp_path / "voila.log"
     server = serve.start(opts, log=log)
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-            )  # fmt: skip
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(server.url(REPORT_PAGE))
-            page.wait_for_selector(".nris-page.nris-live .nris-period select", timeout=120_000)
-            page.wait_for_timeout(6000)  # three times the connect timeout, six culling rounds
-            assert len(_kernels(server.process.pid)) == 1
-            before = page.inner_text(".nris-page.nris-live")
-            page.select_option(".nris-page.nris-live .nris-period select", index=1)
-            page.wait_for_function(
-                "b => document.querySelector('.nris-page.nris-live').innerText !== b",
-                arg=before, timeout=60_000,
-            )  # fmt: skip
-            # the page holds the page's one kernel: a second visitor is told to come back later
-            status, _, busy = _get(server.url(REPORT_PAGE))
-            assert status == 503 and "Server busy" in busy
-            # the connection drops (a tablet asleep; no beforeunload, so no shutdown request):
-            # the kernel waits for its leader as long as --cull-idle, not the connect timeout
-            page.close(run_before_unload=False)
-            time.sleep(6)
-            assert len(_kernels(server.process.pid)) == 1
-            browser.close()
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = ctx.new_page()
+        page.goto(server.url(REPORT_PAGE))
+        page.wait_for_selector(".nris-page.nris-live .nris-period select", timeout=120_000)
+        page.wait_for_timeout(6000)  # three times the connect timeout, six culling rounds
+        assert len(_kernels(server.process.pid)) == 1
+        before = page.inner_text(".nris-page.nris-live")
+        page.select_option(".nris-page.nris-live .nris-period select", index=1)
+        page.wait_for_function(
+            "b => document.querySelector('.nris-page.nris-live').innerText !== b",
+            arg=before, timeout=60_000,
+        )  # fmt: skip
+        # the page holds the page's one kernel: a second visitor is told to come back later
+        status, _, busy = _get(server.url(REPORT_PAGE))
+        assert status == 503 and "Server busy" in busy
+        # the connection drops (a tablet asleep; no beforeunload, so no shutdown request):
+        # the kernel waits for its leader as long as --cull-idle, not the connect timeout
+        page.close(run_before_unload=False)
+        time.sleep(6)
+        assert len(_kernels(server.process.pid)) == 1
+        ctx.close()
     finally:
         server.stop()
     assert "no browser connected" not in log.read_text()

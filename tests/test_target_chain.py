@@ -113,7 +113,7 @@ def _real_case() -> tuple[pd.Series, pd.DataFrame]:
 
 
 def test_overview_chain_panel_states_the_hand_computed_case() -> None:
-    from workbench.briefings.overview import chain_panel
+    from workbench.briefings.pages.overview import chain_panel
 
     parent, links = _real_case()
     vi = chain_panel(parent, links, "vi")

@@ -5,8 +5,9 @@ APScheduler 3 calls a job's function without the time it was due for (that time 
 times, and it stores the next run time before the run ends, so a run killed half-way is lost. The
 scheduler therefore keeps its own account, in ``runs.sqlite`` beside the run history:
 
-- ``schedule_marks``: per schedule (job and parameters, see ``Schedule.key``), the due time up to
-  which every run is settled (the watermark), set when the schedule is first seen;
+- ``schedule_marks``: per schedule (job, parameters and the schedule's name, see
+  ``Schedule.key``), the due time up to which every run is settled (the watermark), set when the
+  schedule is first seen;
 - ``scheduled_runs``: one row per (schedule, period) with the due time it ran for and its status.
 
 The due times are the cron's own fire times after the watermark; each is reported on the period

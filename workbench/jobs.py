@@ -81,18 +81,27 @@ class Schedule:
     regime: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     catchup: int = CATCHUP
+    name: str = ""
 
     @property
     def id(self) -> str:
-        return f"{self.job}@{self.cron}"
+        """The APScheduler job id: what the trigger is (job, parameters, name, cron)."""
+        import json
+
+        params = json.dumps(self.params, sort_keys=True, default=str) if self.params else ""
+        name = f"#{self.name}" if self.name else ""
+        return f"{self.job}{params}{name}@{self.cron}"
 
     @property
     def key(self) -> str:
-        """What the scheduler's ledger remembers runs by: the job and its parameters, not the
-        cron, so a schedule whose cron changes never repeats a period it already ran."""
+        """What the scheduler's ledger remembers runs by: the job, its parameters and the
+        schedule's ``name``, not the cron, so a schedule whose cron changes never repeats a period
+        it already ran. Two schedules of one job with the same parameters need distinct names
+        (``load_schedules`` checks), so each has a ledger of its own."""
         import json
 
-        return f"{self.job}:{json.dumps(self.params, sort_keys=True, default=str)}"
+        name = f"#{self.name}" if self.name else ""
+        return f"{self.job}:{json.dumps(self.params, sort_keys=True, default=str)}{name}"
 
 
 def schedules_path() -> Path:
@@ -169,7 +178,7 @@ def load_schedules(path: Path | None = None) -> list[Schedule]:
 
     data = _read(path)
     jobs = load_jobs(path)
-    out = []
+    out: list[Schedule] = []
     for item in data.get("schedules") or []:
         catchup = item.get("catchup", data.get("catchup", CATCHUP))
         if not isinstance(catchup, int) or isinstance(catchup, bool) or catchup < 0:
@@ -183,9 +192,17 @@ def load_schedules(path: Path | None = None) -> list[Schedule]:
             regime=str(item.get("regime", "")),
             params=dict(item.get("params") or {}),
             catchup=catchup,
+            name=str(item.get("name") or ""),
         )
         if s.job not in jobs:
             raise unknown_code("tác vụ", "job", s.job, jobs)
+        if any(o.key == s.key for o in out):
+            raise NrisError(
+                f"Hai lịch của {s.job} cùng tham số và tên '{s.name}': đặt tên (name) riêng cho"
+                " mỗi lịch để mỗi lịch có sổ theo dõi riêng",
+                f"two schedules of {s.job} with the same parameters and name '{s.name}': give"
+                " each its own name, so each keeps its own ledger",
+            )
         try:
             CronTrigger.from_crontab(s.cron, timezone=TIMEZONE)
         except ValueError as exc:

@@ -46,6 +46,7 @@ def fire(
     params: dict[str, Any] | None = None,
     cron: str | None = None,
     limit: int = CATCHUP,
+    name: str = "",
 ) -> None:
     """What a trigger runs: every run the schedule owes, oldest first (see ``catch_up``)."""
     if cron is None:  # a job stored by an older version: find its schedule in the file
@@ -53,7 +54,7 @@ def fire(
         if not found:
             return
         cron = found[0].cron
-    catch_up(Schedule(job_name, cron, params=dict(params or {}), catchup=limit))
+    catch_up(Schedule(job_name, cron, params=dict(params or {}), catchup=limit, name=name))
 
 
 def catch_up(
@@ -155,7 +156,7 @@ def sync(scheduler: Any, schedules: list[Schedule] | None = None, func: Any = No
     """Add the file's schedules to a started (or paused) scheduler; keep stored next run times.
 
     A job whose cron, parameters or catch-up limit changed is replaced (its ledger stays: what
-    ran is known by job and parameters, not by cron).
+    ran is known by job, parameters and the schedule's name, not by cron).
     """
     from apscheduler.triggers.cron import CronTrigger
 
@@ -166,7 +167,7 @@ def sync(scheduler: Any, schedules: list[Schedule] | None = None, func: Any = No
             job.remove()
     for s in schedules:
         trigger = CronTrigger.from_crontab(s.cron, timezone=TIMEZONE)
-        args = [s.job, s.params or None, s.cron, s.catchup]
+        args = [s.job, s.params or None, s.cron, s.catchup] + ([s.name] if s.name else [])
         existing = scheduler.get_job(s.id)
         if existing is not None and (str(existing.trigger), list(existing.args)) == (
             str(trigger),

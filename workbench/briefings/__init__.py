@@ -19,7 +19,7 @@ from typing import Any
 
 def overview(lang: str = "vi", area: str = "VN") -> Any:
     """The national overview page (headline cards, targets)."""
-    from workbench.briefings.overview import overview as page
+    from workbench.briefings.pages.overview import overview as page
 
     return page(lang=lang, area=area)
 
@@ -28,7 +28,7 @@ def indicator(
     lang: str = "vi", code: str = "EXPORTS", area: str = "VN", transform: str = "level"
 ) -> Any:
     """The indicator drill-down page."""
-    from workbench.briefings.indicator import indicator as page
+    from workbench.briefings.pages.indicator import indicator as page
 
     return page(lang=lang, code=code, area=area, transform=transform)
 
@@ -37,21 +37,21 @@ def provinces(
     lang: str = "vi", code: str = "RETAIL_SALES", transform: str = "yoy", province: str = "01"
 ) -> Any:
     """The provinces page (map, ranking, regions, one province's series)."""
-    from workbench.briefings.provinces import provinces as page
+    from workbench.briefings.pages.provinces import provinces as page
 
     return page(lang=lang, code=code, transform=transform, province=province)
 
 
 def reporting(lang: str = "vi", period: str | None = None) -> Any:
     """The reporting status page (who has reported for the current period)."""
-    from workbench.briefings.reporting import reporting as page
+    from workbench.briefings.pages.reporting import reporting as page
 
     return page(lang=lang, period=period)
 
 
 def alerts(lang: str = "vi", state: str = "active") -> Any:
     """The alerts page (Cảnh báo): severity, why, state, a link to the drill-down."""
-    from workbench.briefings.alerts import alerts as page
+    from workbench.briefings.pages.alerts import alerts as page
 
     return page(lang=lang, state=state)
 

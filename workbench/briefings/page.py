@@ -14,7 +14,6 @@ import html
 import io
 import os
 import threading
-import time
 from typing import Any
 
 import ipywidgets as widgets
@@ -152,9 +151,12 @@ class Briefing:
         self.widget.add_class(static.LIVE_CLASS)
         self._render_all()
         _mark_ready(self.key)
+        self._closed = threading.Event()
+        self.watcher: threading.Thread | None = None
         interval = poll_seconds() if poll is None else poll
         if interval > 0:
-            threading.Thread(target=self._watch, args=(interval,), daemon=True).start()
+            self.watcher = threading.Thread(target=self._watch, args=(interval,), daemon=True)
+            self.watcher.start()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The live widget plus its static HTML copy (painted before the widgets connect), marked
@@ -243,11 +245,22 @@ class Briefing:
             )
         return True
 
+    def close(self) -> None:
+        """Stop watching for snapshots and close the page's widgets: a kernel that builds pages
+        again (another call, other parameters) keeps no watcher redrawing a page nobody sees."""
+        self._closed.set()
+        _close_tree(self.widget)
+
     def _watch(self, interval: float) -> None:
-        while True:
-            time.sleep(interval)
+        while not self._closed.wait(interval):
             with contextlib.suppress(Exception):  # keep watching; the page shows its own errors
                 self.refresh()
+
+
+def _close_tree(widget: widgets.Widget) -> None:
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()
 
 
 def _mark_ready(key: str) -> None:

@@ -276,8 +276,8 @@ class Overview(Briefing):
 
 def _alerts_box(lang: str, area: str) -> str:
     """The count and the top alerts; a failure to read them costs the box, not the page."""
-    from workbench.briefings.alerts import alerts_panel
     from workbench.briefings.page import error_html
+    from workbench.briefings.pages.alerts import alerts_panel
 
     try:
         return alerts_panel(lang, area)
