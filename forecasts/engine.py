@@ -220,7 +220,8 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
     itself, so its windows stay unseen.
 
     Returns the combined mean, its standard-deviation proxy per step (the mean of the models' 80%
-    interval widths), the standardised backtest errors used to calibrate intervals, the weights.
+    interval widths), the standardised backtest errors used to calibrate intervals (windows x
+    steps ahead), the weights.
     """
     y = s.y[:end]
     raw = s
@@ -261,7 +262,8 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
     weights = _weights(scores, job.combine) if cuts else {}
     if not weights:  # no backtest possible: plain mean of whatever fits
         weights = {m: 1.0 / len(pool) for m in pool}
-    # standardised backtest errors of the combination, for interval calibration
+    # standardised backtest errors of the combination, for interval calibration: one row per
+    # window, one column per step ahead (NaN where unknown)
     z: list[np.ndarray] = []
     for c in cuts:
         if all(c in preds[m] for m in weights):
@@ -269,9 +271,10 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
             mean = _combine([preds[m][c][0] for m in weights], ws, job.combine)
             sd = _mean_sd([preds[m][c][1] for m in weights])
             k = len(mean)
+            zz = np.full(h, np.nan)
             with np.errstate(divide="ignore", invalid="ignore"):
-                zz = (y[c : c + k] - mean) / sd
-            z.append(zz[np.isfinite(zz)])
+                zz[:k] = (y[c : c + k] - mean) / sd
+            z.append(np.where(np.isfinite(zz), zz, np.nan))
     means: list[np.ndarray] = []
     sds: list[np.ndarray | None] = []
     fits: list[np.ndarray | None] = []
@@ -299,7 +302,7 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
     return {
         "mean": _combine(means, ws, job.combine),
         "sd": _mean_sd(sds),
-        "z": np.concatenate(z) if z else np.array([]),
+        "z": np.vstack(z) if z else np.empty((0, h)),
         "weights": {m: w / total for m, w in used.items()},
         "fitted": fitted,
     }
