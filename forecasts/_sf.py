@@ -43,8 +43,10 @@ class StatsForecastWrapper(Forecaster):
             fitted = self._adjust(fitted, X, 1.0)
         self.fitted_ = fitted
 
-    def _adjust(self, v: np.ndarray, X: np.ndarray, sign: float) -> np.ndarray:
+    def _adjust(self, v: np.ndarray, X: np.ndarray | None, sign: float) -> np.ndarray:
         """``v`` with the exogenous effect added (``sign`` 1) or taken out (-1)."""
+        if X is None or self.beta_ is None:
+            return v
         shift = sign * (X @ self.beta_)
         return v * np.exp(shift) if self.log_exog_ else v + shift
 
