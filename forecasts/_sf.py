@@ -13,8 +13,10 @@ from forecasts.base import Forecaster, exog_effect
 class StatsForecastWrapper(Forecaster):
     """Adapts one statsforecast model to the :class:`Forecaster` contract.
 
-    Models without native regressors get exogenous columns (Tết share) through a linear
-    pre-adjustment estimated on seasonal differences, see :func:`forecasts.base.exog_effect`.
+    Models without native regressors get exogenous columns (Tết share) through a pre-adjustment
+    estimated on seasonal differences, see :func:`forecasts.base.exog_effect`: proportional (on
+    logs) for strictly positive series, where Tết moves a share of the month's activity whatever
+    the series' level, additive otherwise.
     """
 
     native_exog: bool = False
@@ -23,8 +25,13 @@ class StatsForecastWrapper(Forecaster):
         raise NotImplementedError
 
     def _fit(self, y: np.ndarray, X: np.ndarray | None, index: pd.DatetimeIndex | None) -> None:
-        self.beta_ = None if self.native_exog else exog_effect(y, X, self.season_length)
-        target = y - X @ self.beta_ if self.beta_ is not None else y
+        self.log_exog_ = bool(np.all(y > 0))
+        self.beta_ = (
+            None
+            if self.native_exog
+            else exog_effect(np.log(y) if self.log_exog_ else y, X, self.season_length)
+        )
+        target = y if self.beta_ is None else self._adjust(y, X, -1.0)
         model = self._make()
         model.fit(y=target, X=X if self.native_exog else None)
         self.model_ = model
@@ -33,8 +40,15 @@ class StatsForecastWrapper(Forecaster):
         except Exception:  # some models keep no in-sample fit; reconciliation then uses fallbacks
             fitted = np.full(len(y), np.nan)
         if self.beta_ is not None:
-            fitted = fitted + X @ self.beta_
+            fitted = self._adjust(fitted, X, 1.0)
         self.fitted_ = fitted
+
+    def _adjust(self, v: np.ndarray, X: np.ndarray | None, sign: float) -> np.ndarray:
+        """``v`` with the exogenous effect added (``sign`` 1) or taken out (-1)."""
+        if X is None or self.beta_ is None:
+            return v
+        shift = sign * (X @ self.beta_)
+        return v * np.exp(shift) if self.log_exog_ else v + shift
 
     def _predict(self, h: int, X: np.ndarray | None, level: list[int]) -> dict[str, np.ndarray]:
         kwargs: dict[str, Any] = {"h": h}
@@ -45,6 +59,5 @@ class StatsForecastWrapper(Forecaster):
         raw = self.model_.predict(**kwargs)
         out = {k: np.asarray(v, dtype=float) for k, v in raw.items() if not k.startswith("fitted")}
         if self.beta_ is not None and X is not None:
-            shift = X @ self.beta_
-            out = {k: v + shift for k, v in out.items()}
+            out = {k: self._adjust(v, X, 1.0) for k, v in out.items()}
         return out

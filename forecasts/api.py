@@ -337,50 +337,72 @@ def _concat(records: list[dict[str, Any]], keys: list[str]) -> pd.DataFrame:
 
 def calibration_factors(
     z: np.ndarray, level: Sequence[int], min_points: int = 30
-) -> dict[int, float]:
+) -> dict[int, Any]:
     """Interval half-width in standard-deviation units per level, from standardised errors.
 
     Empirical quantiles of |z| when there are enough of them (so 80% intervals cover about 80%
-    of backtest errors), the normal quantile otherwise.
+    of backtest errors), the normal quantile otherwise. ``z`` with one column per step ahead
+    (windows x steps, NaN where unknown) gives one factor per step, each step's quantile where
+    it has ``min_points`` errors, the quantile of all steps where not: the models' own intervals
+    widen with the horizon by their assumptions, the errors by what the series did.
     """
     from scipy.stats import norm
 
-    z = np.abs(z[np.isfinite(z)])
-    out = {}
+    z = np.abs(np.asarray(z, dtype=float))
+    pooled = z[np.isfinite(z)]
+    out: dict[int, Any] = {}
     for lv in level:
         normal = float(norm.ppf(0.5 + lv / 200))
-        out[lv] = float(np.quantile(z, lv / 100)) if len(z) >= min_points else normal
+        q = float(np.quantile(pooled, lv / 100)) if len(pooled) >= min_points else normal
+        if z.ndim == 2:
+            steps = np.full(z.shape[1], q)
+            for j in range(z.shape[1]):
+                col = z[:, j][np.isfinite(z[:, j])]
+                if len(col) >= min_points:
+                    steps[j] = np.quantile(col, lv / 100)
+            out[lv] = steps
+        else:
+            out[lv] = q
     return out
 
 
-def _calibrate(
-    results: list[dict[str, Any]], level: Sequence[int], by_cutoff: bool = False
-) -> None:
-    """Turn each auto forecast's (mean, sd) into intervals with factors pooled by frequency."""
-    pools: dict[int, list[np.ndarray]] = {}
+def _calibrate(results: list[dict[str, Any]], level: Sequence[int]) -> None:
+    """Turn each auto forecast's (mean, sd) into intervals with factors pooled by frequency.
+
+    A backtest pools the errors of each window apart (the latest windows of all series, then
+    the ones before...): a window's intervals are calibrated on the inner backtests of its own
+    history only, never on errors made after its cutoff.
+    """
+    pools: dict[tuple[int, int], list[np.ndarray]] = {}
     for r in results:
-        for info in _auto_infos(r):
-            pools.setdefault(r["season"], []).append(info["z"])
-    factors = {m: calibration_factors(np.concatenate(zs), level) for m, zs in pools.items()}
+        for _, info, back in _auto_pairs(r):
+            pools.setdefault((r["season"], back), []).append(info["z"])
+    factors = {
+        key: calibration_factors(np.vstack([np.atleast_2d(z) for z in zs]), level)
+        for key, zs in pools.items()
+    }
     for r in results:
-        for cols, info in _auto_pairs(r):
-            f = factors[r["season"]]
+        for cols, info, back in _auto_pairs(r):
+            f = factors[(r["season"], back)]
+            k = len(cols["auto"])
             for lv in level:
-                cols[f"auto-lo-{lv}"] = cols["auto"] - f[lv] * info["sd"]
-                cols[f"auto-hi-{lv}"] = cols["auto"] + f[lv] * info["sd"]
+                half = np.broadcast_to(f[lv], (len(info["sd"]),))[:k] * info["sd"][:k]
+                cols[f"auto-lo-{lv}"] = cols["auto"] - half
+                cols[f"auto-hi-{lv}"] = cols["auto"] + half
 
 
-def _auto_infos(r: dict[str, Any]) -> list[dict[str, Any]]:
-    return [info for _, info in _auto_pairs(r)]
-
-
-def _auto_pairs(r: dict[str, Any]) -> list[tuple[dict, dict]]:
+def _auto_pairs(r: dict[str, Any]) -> list[tuple[dict, dict, int]]:
+    """(columns, auto's info, windows from the end) of each forecast of a result."""
     rows = r.get("rows")
     if rows is None:
         return []
-    if isinstance(rows, list):  # backtest windows
-        return [(w["cols"], w["auto"]) for w in rows if "auto" in w["cols"]]
-    return [(rows, r["auto"])] if "auto" in rows else []
+    if isinstance(rows, list):  # backtest windows, oldest first
+        return [
+            (w["cols"], w["auto"], len(rows) - 1 - i)
+            for i, w in enumerate(rows)
+            if "auto" in w["cols"]
+        ]
+    return [(rows, r["auto"], 0)] if "auto" in rows else []
 
 
 def backtest(

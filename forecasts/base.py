@@ -144,7 +144,9 @@ def exog_effect(y: np.ndarray, X: np.ndarray | None, season_length: int) -> np.n
     """Coefficients of ``X`` on ``y`` estimated on seasonal differences (robust to trend/season).
 
     Lets models without native regressors (ETS, Theta, baselines) respect Tết: they model
-    ``y - X @ beta`` and add ``X_future @ beta`` back. Returns None when ``X`` carries no signal.
+    ``y - X @ beta`` and add ``X_future @ beta`` back (given ``log(y)``, a proportional effect:
+    ``y * exp(-X @ beta)``, see :class:`forecasts._sf.StatsForecastWrapper`). Returns None when
+    ``X`` carries no signal.
     """
     if X is None or X.shape[1] == 0:
         return None

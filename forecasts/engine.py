@@ -220,7 +220,8 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
     itself, so its windows stay unseen.
 
     Returns the combined mean, its standard-deviation proxy per step (the mean of the models' 80%
-    interval widths), the standardised backtest errors used to calibrate intervals, the weights.
+    interval widths), the backtest errors over that deviation used to calibrate intervals
+    (windows x steps ahead), the weights.
     """
     y = s.y[:end]
     raw = s
@@ -246,32 +247,31 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
         except Exception as exc:
             finals[m] = f"{type(exc).__name__}: {str(exc)[:120]}"
     errs: dict[str, list[float]] = {m: [] for m in pool}
-    preds: dict[str, dict[int, tuple[np.ndarray, np.ndarray | None]]] = {m: {} for m in pool}
+    preds: dict[str, dict[int, np.ndarray]] = {m: {} for m in pool}
     for c in cuts:
         k = min(h, end - c)
         for m in pool:
-            try:
-                out, _, _ = fit_predict(m, s, c, k, levels[m], form=forms.get(m))
+            try:  # no intervals: the errors are scaled by the final forecast's deviation
+                out, _, _ = fit_predict(m, s, c, k, (), form=forms.get(m))
             except Exception:
                 errs[m].append(np.inf)
                 continue
-            preds[m][c] = (out["mean"], _sd(out))
+            preds[m][c] = out["mean"]
             errs[m].append(float(np.mean(np.abs(y[c : c + k] - out["mean"]))))
     scores = {m: float(np.mean(e)) if e else np.nan for m, e in errs.items()}
     weights = _weights(scores, job.combine) if cuts else {}
     if not weights:  # no backtest possible: plain mean of whatever fits
         weights = {m: 1.0 / len(pool) for m in pool}
-    # standardised backtest errors of the combination, for interval calibration
-    z: list[np.ndarray] = []
+    # backtest errors of the combination, for interval calibration: one row per window, one
+    # column per step ahead (NaN where unknown)
+    inner: list[np.ndarray] = []
     for c in cuts:
         if all(c in preds[m] for m in weights):
             ws = list(weights.values())
-            mean = _combine([preds[m][c][0] for m in weights], ws, job.combine)
-            sd = _mean_sd([preds[m][c][1] for m in weights])
-            k = len(mean)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                zz = (y[c : c + k] - mean) / sd
-            z.append(zz[np.isfinite(zz)])
+            mean = _combine([preds[m][c] for m in weights], ws, job.combine)
+            e = np.full(h, np.nan)
+            e[: len(mean)] = y[c : c + len(mean)] - mean
+            inner.append(e)
     means: list[np.ndarray] = []
     sds: list[np.ndarray | None] = []
     fits: list[np.ndarray | None] = []
@@ -296,10 +296,17 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
     fitted = None
     if job.fitted and all(f is not None for f in fits):
         fitted = _combine([f for f in fits if f is not None], ws, job.combine)
+    sd = _mean_sd(sds)
+    # the errors over the final forecast's own standard deviation per step: the yardstick the
+    # intervals are drawn with, so the score means the same at calibration and at forecast time
+    # (an inner fit's narrower deviation before a shock, times the final one's that has seen
+    # it, counted the shock twice)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.vstack(inner) / sd[None, :] if inner else np.empty((0, h))
     return {
         "mean": _combine(means, ws, job.combine),
-        "sd": _mean_sd(sds),
-        "z": np.concatenate(z) if z else np.array([]),
+        "sd": sd,
+        "z": np.where(np.isfinite(z), z, np.nan),
         "weights": {m: w / total for m, w in used.items()},
         "fitted": fitted,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from forecasts import api, cross
 from forecasts.frames import add_tet
@@ -67,3 +68,29 @@ def test_forecast_gives_the_shared_fit_the_tet_column() -> None:
     plain, _ = api.prepare(df, 12)  # no tet column: nothing to read
     job = api._job(["global"], 12, (80,), 1, None, (), "median", "forecast", False, None)
     assert dict(api.shared_fits(plain, job).learners)[("global", 12, 0)].n_exog == 0
+
+
+def test_ets_takes_a_proportional_tet_effect_out_and_puts_it_back() -> None:
+    """A growing series whose Tết month loses 30% of its activity: the effect is estimated on
+    logs (the same share at any level), the model sees the series without it, and the forecast
+    gets it back in the month Tết falls in."""
+    from forecasts.stats import ETS
+
+    tet = add_tet(pd.DataFrame({"unique_id": "x", "ds": DS, "y": 1.0}))["tet"].to_numpy()
+    t = np.arange(len(DS))
+    y = 100 * 1.01**t * (1 + 0.1 * np.sin(2 * np.pi * t / 12)) * np.exp(np.log(0.7) * tet)
+    cut = len(DS) - 12
+    model = ETS(12).fit(y[:cut], tet[:cut, None])
+    assert model.log_exog_
+    np.testing.assert_allclose(model.beta_, [np.log(0.7)], atol=1e-3)
+    # the series the model saw carries no Tết: taking the effect out and back in is the identity
+    adjusted = model._adjust(y[:cut], tet[:cut, None], -1.0)
+    np.testing.assert_allclose(model._adjust(adjusted, tet[:cut, None], 1.0), y[:cut])
+    clean = 100 * 1.01 ** t[:cut] * (1 + 0.1 * np.sin(2 * np.pi * t[:cut] / 12))
+    np.testing.assert_allclose(adjusted, clean, rtol=2e-3)
+    fc = model.predict(12, tet[cut:, None], level=[80])
+    # 2023: Tết on 22 January (1 February in 2022): January loses its 30% against February,
+    # which an additive effect estimated over a series that grew 5-fold would misjudge
+    np.testing.assert_allclose(fc["mean"], y[cut:], rtol=0.03)
+    assert fc["mean"][0] / fc["mean"][1] == pytest.approx(y[cut] / y[cut + 1], rel=0.01)
+    assert np.all(fc["lo-80"] < fc["mean"]) and np.all(fc["mean"] < fc["hi-80"])

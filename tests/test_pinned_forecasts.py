@@ -95,6 +95,55 @@ def test_calibration_factors_are_the_quantiles_of_the_errors_at_each_level() -> 
     assert calibration_factors(np.array([5.0] * 30), (80, 95)) == {80: 5.0, 95: 5.0}
 
 
+def test_calibration_factors_per_step_ahead() -> None:
+    from forecasts.api import calibration_factors
+
+    # 100 windows x 3 steps: |z| 1..100 at step 1, twice that at step 2; step 3 known 10 times
+    base = np.arange(1, 101, dtype=float)
+    z = np.column_stack([base, -2 * base, np.where(base <= 10, 3.0, np.nan)])
+    got = calibration_factors(z, (80,))[80]
+    pooled = np.quantile(np.abs(z[np.isfinite(z)]), 0.8)
+    # each step its own quantile; a step with fewer than 30 errors the quantile of all steps
+    np.testing.assert_allclose(got, [80.2, 160.4, pooled])
+
+
+def test_auto_scales_its_backtest_errors_by_the_final_forecasts_deviation() -> None:
+    """The calibration scores are the inner windows' errors over the standard deviation the
+    final forecast's intervals are drawn with (not the inner fits' own)."""
+    from forecasts.engine import Job, Series, auto, fit_predict
+
+    ds = pd.date_range("2015-01-01", periods=60, freq="MS")
+    t = np.arange(60)
+    y = 100 + t + 10 * np.sin(2 * np.pi * t / 12) + np.where(t >= 40, 25.0, 0.0)  # a level shift
+    s = Series("x", ds, y, None, None, 12, pd.date_range("2020-01-01", periods=6, freq="MS"))
+    job = Job(h=6, models=("auto",), level=(80,), n_windows=2, pool=("naive", "snaive"))
+    info = auto(s, job, 60, 6)
+    final = [fit_predict(m, s, 60, 6, (80,))[0] for m in ("naive", "snaive")]
+    sd = np.mean([(f["hi-80"] - f["lo-80"]) / (2 * norm.ppf(0.9)) for f in final], axis=0)
+    np.testing.assert_allclose(info["sd"], sd)
+    for row, c in zip(info["z"], (48, 54), strict=True):  # the inner windows, oldest first
+        inner = np.median([fit_predict(m, s, c, 6, ())[0]["mean"] for m in ("naive", "snaive")], 0)
+        np.testing.assert_allclose(row * sd, y[c : c + 6] - inner)
+
+
+def test_backtest_windows_are_calibrated_on_their_own_past() -> None:
+    """Each backtest window's intervals come from the errors of the inner backtests before it:
+    huge errors in the latest window's inner backtests must not widen the earlier window's."""
+    from forecasts.api import _calibrate
+
+    def window(zs: float) -> dict:
+        return {"cols": {"auto": np.array([10.0, 10.0])},
+                "auto": {"sd": np.array([1.0, 2.0]), "z": np.full((40, 2), zs)}}  # fmt: skip
+
+    results = [{"season": 12, "rows": [window(1.5), window(50.0)]} for _ in range(2)]
+    _calibrate(results, (80,))
+    for r in results:
+        early, late = r["rows"][0]["cols"], r["rows"][1]["cols"]
+        np.testing.assert_allclose(early["auto-hi-80"], [11.5, 13.0])
+        np.testing.assert_allclose(early["auto-lo-80"], [8.5, 7.0])
+        np.testing.assert_allclose(late["auto-hi-80"], [60.0, 110.0])
+
+
 # -- P(target met) against closed forms ---------------------------------------------------------
 Z80 = float(norm.ppf(0.9))
 
