@@ -5,8 +5,8 @@ the way an analyst would (below), and scores a rolling origin over the last 3 wi
 months (cutoffs 2021-02, 2022-02, 2023-02): MASE, sMAPE, 80% coverage and MSIS per window, for
 "auto" and, in the same run, seasonal naive, AutoETS, AutoTheta, AutoARIMA with the Tết regressor,
 the mean of ETS/Theta/ARIMA and Prophet with the Tết share (Vietnamese holidays). ``--tune``
-scores the two windows before them instead (cutoffs 2019-02 and 2020-02, data cut at 2021-02):
-the only windows any choice of the forecasting code may be made on.
+scores the three windows before them instead (cutoffs 2018-02, 2019-02 and 2020-02, data cut at
+2021-02): the only windows any choice of the forecasting code may be made on.
 
 How the levels are built (printed with the series):
 
@@ -248,7 +248,7 @@ def score(cv: pd.DataFrame, history: pd.DataFrame, models: list[str]) -> pd.Data
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--tune", action="store_true", help="the 2 windows before the test windows")
+    p.add_argument("--tune", action="store_true", help="the 3 windows before the test windows")
     p.add_argument("--no-prophet", action="store_true")
     p.add_argument("--n-jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--only", default=None, help="keep series whose id contains this text")
@@ -296,13 +296,11 @@ def main(argv: list[str] | None = None) -> int:
     print("left out:\n" + dropped.to_string(index=False))
     print("series: " + "; ".join(df["unique_id"].unique()))
     global H
+    n_windows = 3
     if args.tune or args.tune_covid:
         df = df[df["ds"] <= pd.Timestamp("2021-02-01")]
-        n_windows = 2
     if args.tune_covid:
         H, n_windows = 6, 1
-    else:
-        n_windows = 3
     import json
 
     params = json.loads(args.params) if args.params else None
