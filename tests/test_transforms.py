@@ -166,3 +166,30 @@ def test_pandas_in_pandas_out():
     assert out.loc[out["period"] == pd.Timestamp("2024-01-01"), "value"].iloc[0] == pytest.approx(
         12.0
     )
+
+
+def test_mom_gives_pandas_for_pandas_and_nothing_for_nothing():
+    out = tf.mom(EXPORTS.to_pandas())
+    assert isinstance(out, pd.DataFrame)
+    assert pd.isna(out["value"].iloc[0])
+    assert out["value"].iloc[1:3].tolist() == pytest.approx([1.0, 100 / 101])
+    empty = tf.mom(EXPORTS.clear())
+    assert empty.is_empty() and empty.columns == EXPORTS.columns
+
+
+def test_ytd_last_rule_keeps_each_value_and_the_columns():
+    credit = monthly("CREDIT_GROWTH_YTD", [1.5, 2.5, 4.0])  # time rule: last
+    assert tf.ytd(credit)["value"].to_list() == [1.5, 2.5, 4.0]
+    assert tf.ytd(EXPORTS).columns == EXPORTS.columns  # no helper column left behind
+
+
+def test_rebase_keeps_a_series_without_base_rows_and_pandas_stays_pandas():
+    cpi = pl.concat(
+        [monthly("CPI", [90, 110]), monthly("CPI", [100, 120], start="2024-01-01", area="01")]
+    )
+    out = tf.rebase(cpi, 2023)
+    assert len(out) == 4
+    assert out.filter(pl.col("area") == "01")["value"].to_list() == [None, None]
+    back = tf.rebase(cpi.to_pandas(), 2023)
+    assert isinstance(back, pd.DataFrame)
+    assert back.loc[back["area"] == "VN", "value"].tolist() == pytest.approx([90.0, 110.0])
