@@ -193,3 +193,26 @@ def test_rebase_keeps_a_series_without_base_rows_and_pandas_stays_pandas():
     back = tf.rebase(cpi.to_pandas(), 2023)
     assert isinstance(back, pd.DataFrame)
     assert back.loc[back["area"] == "VN", "value"].tolist() == pytest.approx([90.0, 110.0])
+
+
+def test_contributions_keep_every_row_the_columns_and_the_unit():
+    df = pl.concat(
+        [
+            monthly("TRADE_BALANCE", [100] + [0] * 11 + [107]),
+            monthly("EXPORTS", [60] + [0] * 11 + [66]),
+        ]
+    )
+    c = tf.contributions(df, "TRADE_BALANCE", ["EXPORTS"])
+    assert c.columns == df.columns
+    assert len(c) == 13  # the first year has no base: null, not dropped
+    assert c["value"].null_count() == 12
+    assert c["unit"].unique().to_list() == ["điểm %"]
+    back = tf.contributions(df.to_pandas(), "TRADE_BALANCE", ["EXPORTS"])
+    assert isinstance(back, pd.DataFrame)
+    assert back["value"].iloc[-1] == pytest.approx(6.0)
+
+
+def test_ytd_gives_pandas_for_pandas():
+    out = tf.ytd(EXPORTS.to_pandas())
+    assert isinstance(out, pd.DataFrame)
+    assert out["value"].iloc[2] == pytest.approx(303.0)
