@@ -216,3 +216,26 @@ def test_ytd_gives_pandas_for_pandas():
     out = tf.ytd(EXPORTS.to_pandas())
     assert isinstance(out, pd.DataFrame)
     assert out["value"].iloc[2] == pytest.approx(303.0)
+
+
+def test_to_freq_recomputes_growth_from_the_base_totals():
+    sales = monthly("RETAIL_SALES", [100 + i for i in range(24)])  # sum rule
+    rate = monthly("RETAIL_SALES_YOY", [50.0] * 24)  # a monthly rate: never averaged
+    q = tf.to_freq(pl.concat([sales, rate]), "Q")
+    assert at(q, "2024-01-01", "RETAIL_SALES_YOY") == pytest.approx((339 / 303 - 1) * 100)
+    assert at(q, "2023-01-01", "RETAIL_SALES_YOY") is None  # no quarter a year before
+
+
+def test_to_freq_keeps_the_latest_vintage_and_skips_rows_already_at_the_frequency():
+    v = EXPORTS.head(3).with_columns(pl.Series("vintage", [1, 3, 2]))
+    q = tf.to_freq(v, "Q")
+    assert q["vintage"].to_list() == [3]
+    assert q.columns == v.columns
+    quarters = tf.to_freq(q, "Q")
+    assert quarters.is_empty() and quarters.columns == v.columns
+
+
+def test_to_freq_names_a_bad_frequency_in_both_languages():
+    with pytest.raises(tf.NrisError) as err:
+        tf.to_freq(EXPORTS, "W")
+    assert err.value.vi == "Tần suất 'W' không hợp lệ (Q, 6M, 9M, A)"
