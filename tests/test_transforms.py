@@ -239,3 +239,21 @@ def test_to_freq_names_a_bad_frequency_in_both_languages():
     with pytest.raises(tf.NrisError) as err:
         tf.to_freq(EXPORTS, "W")
     assert err.value.vi == "Tần suất 'W' không hợp lệ (Q, 6M, 9M, A)"
+
+
+def test_aggregate_areas_rolls_communes_up_and_keeps_unit_status_and_latest_vintage():
+    from analytics import areas
+
+    a = areas()
+    communes = a.loc[(a["level"] == "commune") & (a["parent"] == "01"), "code"].tolist()[:3]
+    rows = pl.concat(
+        [monthly("RETAIL_SALES", [float(i + 1)], area=c) for i, c in enumerate(communes)]
+    ).with_columns(pl.lit("final").alias("status"), pl.Series("vintage", [2, 5, 1]))
+    prov = tf.aggregate_areas(rows, to="province", complete=False)
+    assert prov.columns == [*rows.columns[:4], "value", "n_areas", "unit", "status", "vintage"]
+    assert prov.row(0)[:4] == ("RETAIL_SALES", "01", dt.date(2023, 1, 1), "M")
+    assert prov.row(0)[4:] == (6.0, 3, "x", "final", 5)
+    nation = tf.aggregate_areas(rows.to_pandas(), to="nation", complete=False)
+    assert isinstance(nation, pd.DataFrame)
+    assert nation[["area", "value", "n_areas"]].values.tolist() == [["VN", 6.0, 1]]
+    assert tf.aggregate_areas(rows, to="province").is_empty()  # not every commune of 01 reported
