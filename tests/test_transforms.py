@@ -257,3 +257,11 @@ def test_aggregate_areas_rolls_communes_up_and_keeps_unit_status_and_latest_vint
     assert isinstance(nation, pd.DataFrame)
     assert nation[["area", "value", "n_areas"]].values.tolist() == [["VN", 6.0, 1]]
     assert tf.aggregate_areas(rows, to="province").is_empty()  # not every commune of 01 reported
+
+
+def test_to_freq_of_a_pandas_frame_with_timestamps():
+    frame = EXPORTS.to_pandas().assign(period=lambda d: pd.to_datetime(d["period"]))
+    q = tf.to_freq(frame, "Q")
+    assert isinstance(q, pd.DataFrame)
+    assert q["value"].tolist()[:2] == [303.0, 312.0]
+    assert q["period"].iloc[1] == pd.Timestamp("2023-04-01")
