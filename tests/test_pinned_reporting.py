@@ -19,6 +19,7 @@ import analytics
 from analytics import ingest
 
 DUE = dt.datetime(2022, 7, 18, 17, 0, 0)
+PERIOD_LABEL = "Tháng 07/2022"
 
 
 @pytest.fixture
@@ -76,6 +77,10 @@ def test_on_time_rate_counts_a_report_at_the_deadline_and_divides_by_expected(
     # before the deadline nobody is missing yet: the others are pending
     early = analytics.reporting_status("2022-07", "BC_KTXH_THANG", as_of="2022-07-18 16:59")
     assert early[["received", "missing", "pending"]].values.tolist() == [[0, 0, 34]]
+    # at the deadline's very second the report is due; the row's columns and label are pinned
+    at_due = analytics.reporting_status("2022-07", "BC_KTXH_THANG", as_of=DUE)
+    assert list(at_due.columns) == analytics.reporting.STATUS_COLUMNS
+    assert at_due[["due", "period_label"]].values.tolist() == [[True, PERIOD_LABEL]]
 
 
 # -- transforms ---------------------------------------------------------------------------------

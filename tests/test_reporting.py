@@ -69,3 +69,16 @@ def test_a_rejected_attempt_is_visible_but_does_not_count(
     assert analytics.submit(write_csv(tmp_path / "ok.csv", grid), received_at=at).ok
     detail = reporting.reporting_detail("2022-07", "BC_KTXH_THANG", as_of="2022-08-01")
     assert detail.set_index("agency").loc["UBND_04", "state"] == "late"  # due 18 July, 17:00
+
+
+def test_regime_period_pins_each_frequency_and_the_end_of_six_and_nine_months() -> None:
+    from analytics.reporting import regime_period
+
+    day = dt.date
+    assert regime_period("6M", day(2026, 6, 30)) == day(2026, 1, 1)
+    assert regime_period("6M", day(2026, 7, 1)) is None  # the six months are over
+    assert regime_period("9M", day(2026, 9, 5)) == day(2026, 1, 1)
+    assert regime_period("9M", day(2026, 10, 1)) is None
+    assert regime_period("Q", day(2026, 5, 9)) == day(2026, 4, 1)
+    assert regime_period("A", day(2026, 5, 9)) == day(2026, 1, 1)
+    assert regime_period("M", day(2026, 5, 9)) == day(2026, 5, 1)

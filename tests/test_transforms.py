@@ -166,3 +166,102 @@ def test_pandas_in_pandas_out():
     assert out.loc[out["period"] == pd.Timestamp("2024-01-01"), "value"].iloc[0] == pytest.approx(
         12.0
     )
+
+
+def test_mom_gives_pandas_for_pandas_and_nothing_for_nothing():
+    out = tf.mom(EXPORTS.to_pandas())
+    assert isinstance(out, pd.DataFrame)
+    assert pd.isna(out["value"].iloc[0])
+    assert out["value"].iloc[1:3].tolist() == pytest.approx([1.0, 100 / 101])
+    empty = tf.mom(EXPORTS.clear())
+    assert empty.is_empty() and empty.columns == EXPORTS.columns
+
+
+def test_ytd_last_rule_keeps_each_value_and_the_columns():
+    credit = monthly("CREDIT_GROWTH_YTD", [1.5, 2.5, 4.0])  # time rule: last
+    assert tf.ytd(credit)["value"].to_list() == [1.5, 2.5, 4.0]
+    assert tf.ytd(EXPORTS).columns == EXPORTS.columns  # no helper column left behind
+
+
+def test_rebase_keeps_a_series_without_base_rows_and_pandas_stays_pandas():
+    cpi = pl.concat(
+        [monthly("CPI", [90, 110]), monthly("CPI", [100, 120], start="2024-01-01", area="01")]
+    )
+    out = tf.rebase(cpi, 2023)
+    assert len(out) == 4
+    assert out.filter(pl.col("area") == "01")["value"].to_list() == [None, None]
+    back = tf.rebase(cpi.to_pandas(), 2023)
+    assert isinstance(back, pd.DataFrame)
+    assert back.loc[back["area"] == "VN", "value"].tolist() == pytest.approx([90.0, 110.0])
+
+
+def test_contributions_keep_every_row_the_columns_and_the_unit():
+    df = pl.concat(
+        [
+            monthly("TRADE_BALANCE", [100] + [0] * 11 + [107]),
+            monthly("EXPORTS", [60] + [0] * 11 + [66]),
+        ]
+    )
+    c = tf.contributions(df, "TRADE_BALANCE", ["EXPORTS"])
+    assert c.columns == df.columns
+    assert len(c) == 13  # the first year has no base: null, not dropped
+    assert c["value"].null_count() == 12
+    assert c["unit"].unique().to_list() == ["điểm %"]
+    back = tf.contributions(df.to_pandas(), "TRADE_BALANCE", ["EXPORTS"])
+    assert isinstance(back, pd.DataFrame)
+    assert back["value"].iloc[-1] == pytest.approx(6.0)
+
+
+def test_ytd_gives_pandas_for_pandas():
+    out = tf.ytd(EXPORTS.to_pandas())
+    assert isinstance(out, pd.DataFrame)
+    assert out["value"].iloc[2] == pytest.approx(303.0)
+
+
+def test_to_freq_recomputes_growth_from_the_base_totals():
+    sales = monthly("RETAIL_SALES", [100 + i for i in range(24)])  # sum rule
+    rate = monthly("RETAIL_SALES_YOY", [50.0] * 24)  # a monthly rate: never averaged
+    q = tf.to_freq(pl.concat([sales, rate]), "Q")
+    assert at(q, "2024-01-01", "RETAIL_SALES_YOY") == pytest.approx((339 / 303 - 1) * 100)
+    assert at(q, "2023-01-01", "RETAIL_SALES_YOY") is None  # no quarter a year before
+
+
+def test_to_freq_keeps_the_latest_vintage_and_skips_rows_already_at_the_frequency():
+    v = EXPORTS.head(3).with_columns(pl.Series("vintage", [1, 3, 2]))
+    q = tf.to_freq(v, "Q")
+    assert q["vintage"].to_list() == [3]
+    assert q.columns == v.columns
+    quarters = tf.to_freq(q, "Q")
+    assert quarters.is_empty() and quarters.columns == v.columns
+
+
+def test_to_freq_names_a_bad_frequency_in_both_languages():
+    with pytest.raises(tf.NrisError) as err:
+        tf.to_freq(EXPORTS, "W")
+    assert err.value.vi == "Tần suất 'W' không hợp lệ (Q, 6M, 9M, A)"
+
+
+def test_aggregate_areas_rolls_communes_up_and_keeps_unit_status_and_latest_vintage():
+    from analytics import areas
+
+    a = areas()
+    communes = a.loc[(a["level"] == "commune") & (a["parent"] == "01"), "code"].tolist()[:3]
+    rows = pl.concat(
+        [monthly("RETAIL_SALES", [float(i + 1)], area=c) for i, c in enumerate(communes)]
+    ).with_columns(pl.lit("final").alias("status"), pl.Series("vintage", [2, 5, 1]))
+    prov = tf.aggregate_areas(rows, to="province", complete=False)
+    assert prov.columns == [*rows.columns[:4], "value", "n_areas", "unit", "status", "vintage"]
+    assert prov.row(0)[:4] == ("RETAIL_SALES", "01", dt.date(2023, 1, 1), "M")
+    assert prov.row(0)[4:] == (6.0, 3, "x", "final", 5)
+    nation = tf.aggregate_areas(rows.to_pandas(), to="nation", complete=False)
+    assert isinstance(nation, pd.DataFrame)
+    assert nation[["area", "value", "n_areas"]].values.tolist() == [["VN", 6.0, 1]]
+    assert tf.aggregate_areas(rows, to="province").is_empty()  # not every commune of 01 reported
+
+
+def test_to_freq_of_a_pandas_frame_with_timestamps():
+    frame = EXPORTS.to_pandas().assign(period=lambda d: pd.to_datetime(d["period"]))
+    q = tf.to_freq(frame, "Q")
+    assert isinstance(q, pd.DataFrame)
+    assert q["value"].tolist()[:2] == [303.0, 312.0]
+    assert q["period"].iloc[1] == pd.Timestamp("2023-04-01")
