@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from typing import Annotated, Literal
 
 import pandas as pd
@@ -143,13 +144,24 @@ def _observations(
     )
 
 
-@functools.lru_cache(maxsize=8)
+_ALL_AREAS_LOCK = threading.Lock()
+
+
 def _all_areas(
     snapshot: str, code: str, start: str | None, end: str | None, as_of: str | None
 ) -> pd.DataFrame:
     """Every area's observations of a province-level indicator in one snapshot (a few thousand
     rows): twenty readers asking for thirty-four provinces make one read per worker, not 34. The
-    frame is shared, so it is only ever filtered, never changed."""
+    first readers of a new snapshot wait for one read instead of each making it (the lock), which
+    was the slowest twentieth of the reads. The frame is shared, so it is only ever filtered."""
+    with _ALL_AREAS_LOCK:
+        return _all_areas_read(snapshot, code, start, end, as_of)
+
+
+@functools.lru_cache(maxsize=8)
+def _all_areas_read(
+    snapshot: str, code: str, start: str | None, end: str | None, as_of: str | None
+) -> pd.DataFrame:
     return _observations(code, None, start, end, as_of)
 
 
