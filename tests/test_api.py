@@ -608,3 +608,35 @@ def test_a_read_after_a_submission_sees_the_new_snapshot(api: Server) -> None:
     assert [(o["value"], o["submission_id"]) for o in after.json()["observations"]] == [
         (98.76, r.json()["submission_id"])
     ]
+
+
+def test_readers_of_a_new_snapshot_wait_for_one_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twenty screens refreshing at once after a snapshot make one read of the indicator, not 20."""
+    import time
+
+    from workbench.api import routes_read
+
+    calls: list[str] = []
+
+    def slow_read(code: str, *args: object) -> pd.DataFrame:
+        calls.append(code)
+        time.sleep(0.05)
+        return pd.DataFrame({"area": ["01"], "value": [1.0]})
+
+    monkeypatch.setattr(routes_read, "_observations", slow_read)
+    routes_read._all_areas_read.cache_clear()
+    got: list[pd.DataFrame] = []
+    threads = [
+        threading.Thread(
+            target=lambda: got.append(routes_read._all_areas("snap-1", "CPI", None, None, None))
+        )
+        for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == ["CPI"] and len(got) == 8 and all(g is got[0] for g in got)
+    routes_read._all_areas("snap-2", "CPI", None, None, None)  # a new snapshot is read again
+    assert calls == ["CPI", "CPI"]
+    routes_read._all_areas_read.cache_clear()
