@@ -160,3 +160,61 @@ def test_cards_are_coloured_by_the_indicators_good_direction() -> None:
     # a rate is judged on its change in percentage points from the previous period
     assert _card("CPI_YOY", "down", -9.9, measure="pct_change", prev=4.0) == BAD  # 4% -> 5%
     assert _card("CPI_YOY", "down", 9.9, measure="pct_change", prev=6.0) == GOOD  # 6% -> 5%
+
+
+def test_on_time_rate_with_two_reports_on_time_and_default_as_of_and_period(
+    store_copy: Path, tmp_path: Path
+) -> None:
+    for agency, received in (
+        ("UBND_04", DUE - dt.timedelta(days=1)),
+        ("UBND_01", DUE),
+        ("UBND_08", DUE + dt.timedelta(hours=1)),
+    ):
+        grid = form_grid(agency)
+        assert ingest.submit(write_csv(tmp_path / f"{agency}.csv", grid), received_at=received)
+    grid = form_grid("UBND_04")
+    row = next(r for r in grid if len(r) > 6 and isinstance(r[0], int))
+    row[5] = float(row[5]) + 1  # a corrected figure: a second accepted report, not a duplicate
+    again = ingest.submit(write_csv(tmp_path / "again.csv", grid), received_at=DUE)
+    assert again.status == "accepted"
+    [row] = analytics.reporting_status("2022-07", "bc_ktxh_thang").to_dict("records")  # now
+    assert (row["expected"], row["received"], row["on_time"], row["late"]) == (34, 3, 2, 1)
+    assert (row["missing"], row["pending"], row["due"]) == (31, 0, True)
+    assert (row["on_time_rate"], row["reporting_rate"]) == (5.9, 8.8)  # 2 / 34 and 3 / 34
+    # no period: the latest month with an accepted monthly report (July now, June before)
+    detail = analytics.reporting_detail(regime="BC_KTXH_THANG")
+    assert set(detail["period"]) == {dt.date(2022, 7, 1)}
+    got = detail[detail["agency"].isin(["UBND_01", "UBND_04", "UBND_08"])]
+    assert got[["agency", "submissions", "state"]].values.tolist() == [
+        ["UBND_01", 1, "on_time"],
+        ["UBND_04", 2, "on_time"],
+        ["UBND_08", 1, "late"],
+    ]
+    assert got["received_at"].tolist() == [
+        pd.Timestamp(DUE),
+        pd.Timestamp(DUE - dt.timedelta(days=1)),  # the first of its two reports
+        pd.Timestamp(DUE + dt.timedelta(hours=1)),
+    ]
+    # as of a moment before a report arrived, that report does not count
+    before = analytics.reporting_status("2022-07", "BC_KTXH_THANG", as_of=DUE)
+    assert before[["received", "on_time", "late", "missing"]].values.tolist() == [[2, 2, 0, 32]]
+
+
+def test_regimes_come_in_frequency_order_each_with_its_own_period(use_store: Path) -> None:
+    wanted = ["BC_KTXH_NAM", "BC_KTXH_9THANG", "BC_KTXH_QUY", "BC_KTXH_THANG"]
+    out = analytics.reporting_status("2022-08-15", wanted, as_of="2022-08-10")
+    assert out[["regime", "period", "freq", "due", "missing", "pending"]].values.tolist() == [
+        ["BC_KTXH_THANG", dt.date(2022, 8, 1), "M", False, 0, 34],
+        ["BC_KTXH_QUY", dt.date(2022, 7, 1), "Q", False, 0, 34],
+        ["BC_KTXH_9THANG", dt.date(2022, 1, 1), "9M", False, 0, 34],
+        ["BC_KTXH_NAM", dt.date(2022, 1, 1), "A", False, 0, 34],
+    ]
+    # after September a nine-month regime has no period; a month's report is due
+    late_year = analytics.reporting_status("2022-10", wanted, as_of="2022-11-30")
+    assert late_year[["regime", "due"]].values.tolist() == [
+        ["BC_KTXH_THANG", True],
+        ["BC_KTXH_QUY", False],
+        ["BC_KTXH_NAM", False],
+    ]
+    with pytest.raises(analytics.errors.NrisError):
+        analytics.reporting_status("2022-10", ["BC_KTXH_THANG", "NO_SUCH_REGIME"])

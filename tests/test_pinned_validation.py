@@ -1,0 +1,386 @@
+"""Pinned messages of the validation rules: each malformed file of ``test_ingest_malformed``'s corpus
+gives exactly these issues, in this order, each line saying what and where in both languages.
+
+The lines were read one by one against the form (``form_grid``: the header on rows 2-7, the
+indicator table from row 10, CPI on row 12, column B the code, D the area, E the unit, F the value).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_ingest_helpers import RECEIVED
+from test_ingest_malformed import CASES, _make
+
+from analytics import ingest
+
+PINNED: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
+    "unknown_indicator": (
+        ["unknown_indicator", "missing_indicator"],
+        [
+            (
+                "sheet 'unknown_indicator', row 12, column B, value 'CPII': unknown indicator 'CPII'; nearest valid codes: CPI, IIP, CPI_YOY, CPI_MOM, GINI",
+                "trang 'unknown_indicator', dòng 12, cột B, giá trị 'CPII': Không có chỉ tiêu 'CPII'; mã gần nhất: CPI, IIP, CPI_YOY, CPI_MOM, GINI",
+            ),
+            (
+                "value 'CPI': indicator CPI of regime BC_KTXH_THANG is missing",
+                "giá trị 'CPI': thiếu chỉ tiêu CPI của chế độ BC_KTXH_THANG",
+            ),
+        ],
+    ),
+    "not_in_regime": (
+        ["not_in_regime", "area_level"],
+        [
+            (
+                "sheet 'not_in_regime', row 22, column B, value 'EXPORTS': indicator EXPORTS is not carried by regime BC_KTXH_THANG",
+                "trang 'not_in_regime', dòng 22, cột B, giá trị 'EXPORTS': chỉ tiêu EXPORTS không thuộc chế độ báo cáo BC_KTXH_THANG",
+            ),
+            (
+                "sheet 'not_in_regime', row 22, column D, value '04': indicator EXPORTS is not reported at province level",
+                "trang 'not_in_regime', dòng 22, cột D, giá trị '04': chỉ tiêu EXPORTS không báo cáo cấp tỉnh",
+            ),
+        ],
+    ),
+    "unknown_area": (
+        ["unknown_area"],
+        [
+            (
+                "sheet 'BaoCao', row 12, column D, value '99': unknown area '99'",
+                "trang 'BaoCao', dòng 12, cột D, giá trị '99': không có địa bàn '99'",
+            )
+        ],
+    ),
+    "other_province": (
+        ["area_not_agency"],
+        [
+            (
+                "sheet 'other_province', row 12, column D, value '01': area 01 is not covered by agency UBND_04 under regime BC_KTXH_THANG",
+                "trang 'other_province', dòng 12, cột D, giá trị '01': địa bàn 01 không thuộc phạm vi báo cáo của UBND_04 theo chế độ BC_KTXH_THANG",
+            )
+        ],
+    ),
+    "region_row": (
+        ["area_not_agency"],
+        [
+            (
+                "sheet 'region_row', row 10, column D, value 'R1': area R1 is not covered by agency UBND_04 under regime BC_KTXH_THANG",
+                "trang 'region_row', dòng 10, cột D, giá trị 'R1': địa bàn R1 không thuộc phạm vi báo cáo của UBND_04 theo chế độ BC_KTXH_THANG",
+            )
+        ],
+    ),
+    "text_value": (
+        ["not_a_number"],
+        [
+            (
+                "sheet 'text_value', row 12, column F, value 'abc': value is not a number",
+                "trang 'text_value', dòng 12, cột F, giá trị 'abc': giá trị không phải là số",
+            )
+        ],
+    ),
+    "garbled_number": (
+        ["not_a_number"],
+        [
+            (
+                "sheet 'BaoCao', row 10, column F, value '1,2,3a': value is not a number",
+                "trang 'BaoCao', dòng 10, cột F, giá trị '1,2,3a': giá trị không phải là số",
+            )
+        ],
+    ),
+    "blank_value": (
+        ["missing_value"],
+        [
+            (
+                "sheet 'blank_value', row 14, column F: missing mandatory value",
+                "trang 'blank_value', dòng 14, cột F: thiếu giá trị bắt buộc",
+            )
+        ],
+    ),
+    "blank_value_xlsx": (
+        ["missing_value"],
+        [
+            (
+                "sheet 'BaoCao', row 14, column F: missing mandatory value",
+                "trang 'BaoCao', dòng 14, cột F: thiếu giá trị bắt buộc",
+            )
+        ],
+    ),
+    "wrong_unit_xlsx": (
+        ["unit"],
+        [
+            (
+                "sheet 'BaoCao', row 12, column E, value '%': wrong unit, expected 'index (2019=100)'",
+                "trang 'BaoCao', dòng 12, cột E, giá trị '%': đơn vị tính sai, cần 'chỉ số (2019=100)'",
+            )
+        ],
+    ),
+    "unit_mismatch": (
+        ["unit"],
+        [
+            (
+                "sheet 'unit_mismatch', row 14, column E, value 'triệu USD': wrong unit, expected 'billion VND'",
+                "trang 'unit_mismatch', dòng 14, cột E, giá trị 'triệu USD': đơn vị tính sai, cần 'tỷ đồng'",
+            )
+        ],
+    ),
+    "duplicate_row": (
+        ["duplicate_row"],
+        [
+            (
+                "sheet 'duplicate_row', row 22, column B, value 'CPI': duplicates row 12 (CPI, 04)",
+                "trang 'duplicate_row', dòng 22, cột B, giá trị 'CPI': trùng với dòng 12 (CPI, 04)",
+            )
+        ],
+    ),
+    "missing_indicator": (
+        ["missing_indicator"],
+        [
+            (
+                "value 'NEW_ENTERPRISES': indicator NEW_ENTERPRISES of regime BC_KTXH_THANG is missing",
+                "giá trị 'NEW_ENTERPRISES': thiếu chỉ tiêu NEW_ENTERPRISES của chế độ BC_KTXH_THANG",
+            )
+        ],
+    ),
+    "unknown_agency": (
+        ["unknown_agency"],
+        [
+            (
+                "sheet 'unknown_agency', row 2, column B, value 'UBND_99': unknown agency 'UBND_99'",
+                "trang 'unknown_agency', dòng 2, cột B, giá trị 'UBND_99': không có cơ quan 'UBND_99' trong danh mục",
+            )
+        ],
+    ),
+    "not_a_submitter": (
+        [
+            "not_submitter",
+            "area_not_agency",
+            "area_not_agency",
+            "area_not_agency",
+            "area_not_agency",
+            "area_not_agency",
+            "area_not_agency",
+            "area_not_agency",
+            "area_not_agency",
+            "area_not_agency",
+            "area_not_agency",
+            "area_not_agency",
+            "area_not_agency",
+        ],
+        [
+            (
+                "sheet 'not_a_submitter', row 3, column B, value 'BC_KTXH_THANG': agency NSO does not report under regime BC_KTXH_THANG",
+                "trang 'not_a_submitter', dòng 3, cột B, giá trị 'BC_KTXH_THANG': cơ quan NSO không thuộc diện báo cáo theo chế độ BC_KTXH_THANG",
+            ),
+            (
+                "sheet 'not_a_submitter', row 10, column D, value '04': area 04 is not covered by agency NSO under regime BC_KTXH_THANG",
+                "trang 'not_a_submitter', dòng 10, cột D, giá trị '04': địa bàn 04 không thuộc phạm vi báo cáo của NSO theo chế độ BC_KTXH_THANG",
+            ),
+        ],
+    ),
+    "unknown_regime": (
+        ["unknown_regime"],
+        [
+            (
+                "sheet 'unknown_regime', row 3, column B, value 'BC_KHONG_CO': unknown reporting regime 'BC_KHONG_CO'",
+                "trang 'unknown_regime', dòng 3, cột B, giá trị 'BC_KHONG_CO': không có chế độ báo cáo 'BC_KHONG_CO'",
+            )
+        ],
+    ),
+    "no_regime": (
+        ["no_regime"],
+        [("the reporting regime is missing", "thiếu mã chế độ báo cáo")],
+    ),
+    "no_agency": (
+        ["no_agency"],
+        [("the reporting agency is missing", "thiếu mã cơ quan báo cáo")],
+    ),
+    "no_period": (
+        ["no_period"],
+        [("the reporting period is missing", "thiếu kỳ báo cáo")],
+    ),
+    "quarter_for_monthly": (
+        ["period_freq"],
+        [
+            (
+                "sheet 'quarter_for_monthly', row 4, column B, value '2022-Q3': period does not match the frequency of regime BC_KTXH_THANG: expected a month, e.g. 2026-10",
+                "trang 'quarter_for_monthly', dòng 4, cột B, giá trị '2022-Q3': kỳ báo cáo không khớp tần suất của chế độ BC_KTXH_THANG: cần tháng, vd 2026-10",
+            )
+        ],
+    ),
+    "garbage_period": (
+        ["period_freq"],
+        [
+            (
+                "sheet 'garbage_period', row 4, column B, value 'tháng mười': period does not match the frequency of regime BC_KTXH_THANG: expected a month, e.g. 2026-10",
+                "trang 'garbage_period', dòng 4, cột B, giá trị 'tháng mười': kỳ báo cáo không khớp tần suất của chế độ BC_KTXH_THANG: cần tháng, vd 2026-10",
+            )
+        ],
+    ),
+    "future_period": (
+        ["period_window"],
+        [
+            (
+                "sheet 'BaoCao', row 4, column B, value '2030-01': the period is not open yet: its cut-off window starts on 2029-12-15",
+                "trang 'BaoCao', dòng 4, cột B, giá trị '2030-01': kỳ báo cáo chưa đến: thời gian chốt số liệu bắt đầu từ 15/12/2029",
+            )
+        ],
+    ),
+    "bad_status": (
+        ["bad_status"],
+        [
+            (
+                "sheet 'bad_status', row 7, column B, value 'xyz': data status must be 'preliminary' (sơ bộ) or 'official' (chính thức)",
+                "trang 'bad_status', dòng 7, cột B, giá trị 'xyz': trạng thái số liệu phải là 'sơ bộ' hoặc 'chính thức'",
+            )
+        ],
+    ),
+    "no_table": (
+        ["no_table", "no_agency", "no_regime"],
+        [
+            (
+                "no data table found (need a header row with 'Mã chỉ tiêu/Code' and 'Giá trị/Value')",
+                "không tìm thấy bảng số liệu (cần dòng tiêu đề có cột 'Mã chỉ tiêu' và 'Giá trị')",
+            ),
+            ("the reporting agency is missing", "thiếu mã cơ quan báo cáo"),
+        ],
+    ),
+    "no_rows": (
+        [
+            "missing_indicator",
+            "missing_indicator",
+            "missing_indicator",
+            "missing_indicator",
+            "missing_indicator",
+            "missing_indicator",
+            "missing_indicator",
+            "missing_indicator",
+            "missing_indicator",
+            "missing_indicator",
+            "missing_indicator",
+            "missing_indicator",
+            "no_rows",
+        ],
+        [
+            (
+                "value 'BUDGET_REVENUE': indicator BUDGET_REVENUE of regime BC_KTXH_THANG is missing",
+                "giá trị 'BUDGET_REVENUE': thiếu chỉ tiêu BUDGET_REVENUE của chế độ BC_KTXH_THANG",
+            ),
+            (
+                "value 'CPI': indicator CPI of regime BC_KTXH_THANG is missing",
+                "giá trị 'CPI': thiếu chỉ tiêu CPI của chế độ BC_KTXH_THANG",
+            ),
+        ],
+    ),
+    "agency_mismatch": (
+        ["agency_mismatch", "unknown_agency"],
+        [
+            (
+                "sheet 'agency_mismatch', row 2, column B, value 'UBND_04': the file names agency 'UBND_04' but was submitted as 'UBND_05'",
+                "trang 'agency_mismatch', dòng 2, cột B, giá trị 'UBND_04': tệp ghi cơ quan 'UBND_04' nhưng được nộp với tư cách 'UBND_05'",
+            ),
+            (
+                "sheet 'agency_mismatch', row 2, column B, value 'UBND_04': unknown agency 'UBND_05'",
+                "trang 'agency_mismatch', dòng 2, cột B, giá trị 'UBND_04': không có cơ quan 'UBND_05' trong danh mục",
+            ),
+        ],
+    ),
+    "boolean_value": (
+        ["not_a_number"],
+        [
+            (
+                "sheet 'BaoCao', row 12, column F, value 'True': value is not a number",
+                "trang 'BaoCao', dòng 12, cột F, giá trị 'True': giá trị không phải là số",
+            )
+        ],
+    ),
+    "date_value": (
+        ["not_a_number"],
+        [
+            (
+                "sheet 'BaoCao', row 12, column F, value '2022-07-01': value is not a number",
+                "trang 'BaoCao', dòng 12, cột F, giá trị '2022-07-01': giá trị không phải là số",
+            )
+        ],
+    ),
+    "code_missing": (
+        ["no_code", "missing_indicator"],
+        [
+            (
+                "sheet 'code_missing', row 12, column B: the indicator code is missing",
+                "trang 'code_missing', dòng 12, cột B: thiếu mã chỉ tiêu",
+            ),
+            (
+                "value 'CPI': indicator CPI of regime BC_KTXH_THANG is missing",
+                "giá trị 'CPI': thiếu chỉ tiêu CPI của chế độ BC_KTXH_THANG",
+            ),
+        ],
+    ),
+    "uncomputed_formula": (
+        ["formula_no_value"],
+        [
+            (
+                "sheet 'BaoCao', row 12, column F: the cell holds a formula with no computed value (open and save in Excel)",
+                "trang 'BaoCao', dòng 12, cột F: ô chứa công thức chưa được tính (hãy mở và lưu lại tệp trong Excel)",
+            )
+        ],
+    ),
+    "absurd_value": (
+        ["implausible"],
+        [
+            (
+                "sheet 'absurd_value', row 14, column F, value '1e308': value beyond any plausible magnitude for unit 'billion VND' (at most 1e+13)",
+                "trang 'absurd_value', dòng 14, cột F, giá trị '1e308': giá trị vượt mọi độ lớn hợp lý của đơn vị 'tỷ đồng' (tối đa 1e+13)",
+            )
+        ],
+    ),
+    "absurd_percent": (
+        ["implausible"],
+        [
+            (
+                "sheet 'BaoCao', row 13, column F, value '-200000': value beyond any plausible magnitude for unit '%' (at most 1e+05)",
+                "trang 'BaoCao', dòng 13, cột F, giá trị '-200000': giá trị vượt mọi độ lớn hợp lý của đơn vị '%' (tối đa 1e+05)",
+            )
+        ],
+    ),
+    "absurd_negative": (
+        ["implausible"],
+        [
+            (
+                "sheet 'absurd_negative', row 10, column F, value '-50000000000000.0': value beyond any plausible magnitude for unit 'index (2020=100)' (at most 1e+13)",
+                "trang 'absurd_negative', dòng 10, cột F, giá trị '-50000000000000.0': giá trị vượt mọi độ lớn hợp lý của đơn vị 'chỉ số (2020=100)' (tối đa 1e+13)",
+            )
+        ],
+    ),
+    "infinite_value": (
+        ["not_a_number"],
+        [
+            (
+                "sheet 'infinite_value', row 12, column F, value 'inf': value is not a number",
+                "trang 'infinite_value', dòng 12, cột F, giá trị 'inf': giá trị không phải là số",
+            )
+        ],
+    ),
+    "nan_value": (
+        ["not_a_number"],
+        [
+            (
+                "sheet 'nan_value', row 10, column F, value 'NaN': value is not a number",
+                "trang 'nan_value', dòng 10, cột F, giá trị 'NaN': giá trị không phải là số",
+            )
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_each_malformed_file_gives_exactly_its_issues(
+    name: str, use_store: Path, tmp_path: Path
+) -> None:
+    _, edit, kind, agency, _ = next(c for c in CASES if c[0] == name)
+    checked, _ = ingest.check(_make(tmp_path, name, edit, kind), agency, RECEIVED)
+    kinds, lines = PINNED[name]
+    assert [i.kind for i in checked.issues] == kinds
+    assert [(i.line("en"), i.line("vi")) for i in checked.issues[:2]] == lines
+    assert {i.severity for i in checked.issues} == {"error"}
+    flagged = {i.row for i in checked.issues if i.row is not None}
+    assert flagged.isdisjoint(checked.obs["src_row"])  # a row with an error is not stored
