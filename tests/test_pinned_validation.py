@@ -7,13 +7,14 @@ indicator table from row 10, CPI on row 12, column B the code, D the area, E the
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
-from test_ingest_helpers import RECEIVED
+from test_ingest_helpers import RECEIVED, data_rows, form_grid, header_row, write_csv
 from test_ingest_malformed import CASES, _make
 
-from analytics import ingest
+from analytics import ingest, validation
 
 PINNED: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
     "unknown_indicator": (
@@ -384,3 +385,121 @@ def test_each_malformed_file_gives_exactly_its_issues(
     assert {i.severity for i in checked.issues} == {"error"}
     flagged = {i.row for i in checked.issues if i.row is not None}
     assert flagged.isdisjoint(checked.obs["src_row"])  # a row with an error is not stored
+
+
+def test_warnings_say_what_and_where(use_store: Path, tmp_path: Path) -> None:
+    """NSO's monthly form with three provinces over its national retail sales and a province's CPI:
+    provinces not adding up, values far from their history and another agency's figures are
+    warnings, each pinned to its row; the file is not refused."""
+    grid = form_grid("NSO", "TK_KTXH_THANG", "2022-07")
+    next(r for r in data_rows(grid) if r[1] == "RETAIL_SALES")[5] = 1000.0
+    for k, prov in enumerate(["01", "04", "08"]):
+        grid.append([100 + k, "RETAIL_SALES", "", prov, "", 400.0, None, None])  # 1200 > 1000
+    grid.append([99, "CPI", "", "79", "", 999.0, None])
+    checked, _ = ingest.check(write_csv(tmp_path / "nso.csv", grid), None, RECEIVED)
+    assert checked.errors == []
+    assert [(w.kind, w.row) for w in checked.warnings] == [
+        ("add_up", 19),
+        ("outlier", 19),
+        ("outlier", 31),
+        ("outlier", 32),
+        ("outlier", 33),
+        ("outlier", 34),
+        ("other_source", 31),
+        ("other_source", 32),
+        ("other_source", 33),
+        ("other_source", 34),
+    ]
+    add_up, outlier, *_, other = checked.warnings
+    assert add_up.line("en") == (
+        "sheet 'nso', row 19, column F, value '1000': provinces add up to 1,200.00, not the "
+        "national total 1,000.00 of RETAIL_SALES"
+    )
+    assert add_up.line("vi") == (
+        "trang 'nso', dòng 19, cột F, giá trị '1000': tổng các tỉnh (1.200,00) lệch so với số "
+        "cả nước (1.000,00) của RETAIL_SALES"
+    )
+    assert outlier.line("en") == (
+        "sheet 'nso', row 19, column F, value '1000': RETAIL_SALES (VN) is far outside its "
+        "history: expected 296,248 to 542,798"
+    )
+    assert outlier.line("vi") == (
+        "trang 'nso', dòng 19, cột F, giá trị '1000': RETAIL_SALES (VN) khác thường so với lịch "
+        "sử: dự kiến 296.248 đến 542.798"
+    )
+    assert checked.warnings[3].en.endswith("expected 554.7 to 1,041")  # four digits kept
+    assert other.line("en") == (
+        "sheet 'nso', row 34, column F, value '999': CPI (79): the consolidated figure is "
+        "UBND_79's; NSO's is kept as its own series, not replacing it"
+    )
+    assert other.line("vi") == (
+        "trang 'nso', dòng 34, cột F, giá trị '999': CPI (79): số liệu chính thức là của "
+        "UBND_79; số của NSO được lưu riêng, không thay thế"
+    )
+    assert len(checked.obs) == len(data_rows(grid))
+
+
+def test_one_outlier_gives_one_warning_and_every_row_is_stored(
+    use_store: Path, tmp_path: Path
+) -> None:
+    grid = form_grid()
+    next(r for r in data_rows(grid) if r[1] == "CPI")[5] = 999.0
+    checked, _ = ingest.check(write_csv(tmp_path / "o.csv", grid), None, RECEIVED)
+    [warning] = checked.issues
+    assert (warning.severity, warning.kind) == ("warning", "outlier")
+    assert warning.line("en") == (
+        "sheet 'o', row 12, column F, value '999': CPI (04) is far outside its history: "
+        "expected 101.9 to 113.8"
+    )
+    assert (checked.agency, checked.regime, checked.freq) == ("UBND_04", "BC_KTXH_THANG", "M")
+    assert (checked.period, checked.status) == (dt.date(2022, 7, 1), "preliminary")
+    obs = checked.obs
+    assert obs["src_row"].tolist() == list(range(10, 22))
+    assert (
+        set(obs["area"]) == {"04"} and set(obs["freq"]) == {"M"} and set(obs["src_sheet"]) == {"o"}
+    )
+    assert set(obs["period"]) == {dt.date(2022, 7, 1)}
+    cpi = obs[obs["indicator"] == "CPI"].iloc[0]
+    assert (cpi["value"], cpi["unit"]) == (999.0, "chỉ số (2019=100)")
+
+
+@pytest.mark.parametrize(
+    ("word", "status", "kinds"),
+    [
+        ("Chính thức", "official", []),
+        ("final", "official", []),
+        ("Ước tính", "preliminary", []),
+        ("sơ bộ / chính thức", "preliminary", ["bad_status"]),  # both: which one?
+    ],
+)
+def test_data_status_words(
+    word: str, status: str, kinds: list[str], use_store: Path, tmp_path: Path
+) -> None:
+    grid = form_grid()
+    header_row(grid, "Trạng thái")[1] = word
+    checked, _ = ingest.check(write_csv(tmp_path / "s.csv", grid), None, RECEIVED)
+    assert checked.status == status
+    assert [i.kind for i in checked.issues] == kinds
+
+
+@pytest.mark.parametrize(
+    ("start", "regime_freq", "ind_freq", "time_agg", "expected"),
+    [
+        (dt.date(2022, 7, 1), "M", "M", "sum", (dt.date(2022, 7, 1), "M")),
+        (dt.date(2022, 1, 1), "6M", "M", "last", (dt.date(2022, 6, 1), "M")),  # June's value
+        (dt.date(2022, 1, 1), "9M", "Q", "last", (dt.date(2022, 7, 1), "Q")),
+        (dt.date(2022, 1, 1), "6M", "M", "sum", (dt.date(2022, 1, 1), "6M")),  # cumulative
+        (dt.date(2022, 1, 1), "A", "Q", "mean", (dt.date(2022, 1, 1), "A")),
+        (dt.date(2022, 8, 1), "M", "Q", "sum", (dt.date(2022, 7, 1), "Q")),  # a shorter regime
+        (dt.date(2022, 8, 17), "adhoc", "M", "sum", (dt.date(2022, 8, 1), "M")),
+        (dt.date(2022, 8, 17), "adhoc", "A", "last", (dt.date(2022, 1, 1), "A")),
+    ],
+)
+def test_observation_period_of_each_regime(
+    start: dt.date,
+    regime_freq: str,
+    ind_freq: str,
+    time_agg: str,
+    expected: tuple[dt.date, str],
+) -> None:
+    assert validation.observation_period(start, regime_freq, ind_freq, time_agg) == expected
