@@ -218,3 +218,25 @@ def test_regimes_come_in_frequency_order_each_with_its_own_period(use_store: Pat
     ]
     with pytest.raises(analytics.errors.NrisError):
         analytics.reporting_status("2022-10", ["BC_KTXH_THANG", "NO_SUCH_REGIME"])
+
+
+def test_submission_history_defaults_to_the_national_series(use_store: Path) -> None:
+    hist = analytics.submission_history("CPI", period="2022-06")
+    assert hist.to_dict("records") == [
+        {
+            "indicator": "CPI",
+            "area": "VN",
+            "period": pd.Timestamp("2022-06-01"),
+            "freq": "M",
+            "value": 112.28,
+            "unit": "chỉ số (2019=100)",
+            "status": "preliminary",
+            "vintage": pd.Timestamp("2022-07-04 07:00"),
+            "submission_id": 9676,
+            "agency": "NSO",
+            "regime": "TK_KTXH_THANG",
+            "file_name": "demo",
+            "received_at": pd.Timestamp("2022-07-04 07:00"),
+            "source": "demo",
+        }
+    ]  # one vintage, sent by NSO (the demo's store), as its only row: no index column
