@@ -240,3 +240,12 @@ def test_submission_history_defaults_to_the_national_series(use_store: Path) -> 
             "source": "demo",
         }
     ]  # one vintage, sent by NSO (the demo's store), as its only row: no index column
+
+
+def test_a_statistical_report_is_due_after_the_calendar_month(use_store: Path) -> None:
+    """TK_KTXH_THANG's window is the calendar month (reference: calendar): due 6 days after it, on
+    GSO's release day, not 6 days after the administrative cut-off on the 14th."""
+    [row] = analytics.reporting_detail("2022-07", "TK_KTXH_THANG").to_dict("records")
+    assert (row["agency"], row["deadline"]) == ("NSO", pd.Timestamp("2022-08-06 17:00"))
+    status = analytics.reporting_status("2022-07", "TK_KTXH_THANG", as_of="2022-08-06 16:59")
+    assert status[["due", "missing", "pending"]].values.tolist() == [[False, 0, 1]]
