@@ -218,6 +218,11 @@ def test_regimes_come_in_frequency_order_each_with_its_own_period(use_store: Pat
     ]
     with pytest.raises(analytics.errors.NrisError):
         analytics.reporting_status("2022-10", ["BC_KTXH_THANG", "NO_SUCH_REGIME"])
+    # a nine-month regime alone in October: nothing expected, an empty table with its columns
+    none = analytics.reporting_status("2022-10", "BC_KTXH_9THANG", as_of="2022-11-30")
+    assert none.empty and list(none.columns) == analytics.reporting.STATUS_COLUMNS
+    detail = analytics.reporting_detail("2022-10", "BC_KTXH_9THANG", as_of="2022-11-30")
+    assert detail.empty and "state" in detail.columns
 
 
 def test_submission_history_defaults_to_the_national_series(use_store: Path) -> None:
