@@ -184,6 +184,9 @@ def test_on_time_rate_with_two_reports_on_time_and_default_as_of_and_period(
     # no period: the latest month with an accepted monthly report (July now, June before)
     detail = analytics.reporting_detail(regime="BC_KTXH_THANG")
     assert set(detail["period"]) == {dt.date(2022, 7, 1)}
+    assert list(detail.columns) == [
+        *("regime", "period", "freq", "agency", "deadline", "received_at", "submissions", "state")
+    ]
     assert detail["submissions"].dtype == "int64"
     assert sorted(detail["submissions"])[:32] == [0] * 31 + [1]  # nobody else sent anything
     got = detail[detail["agency"].isin(["UBND_01", "UBND_04", "UBND_08"])]
