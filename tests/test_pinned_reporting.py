@@ -181,6 +181,9 @@ def test_on_time_rate_with_two_reports_on_time_and_default_as_of_and_period(
     assert (row["expected"], row["received"], row["on_time"], row["late"]) == (34, 3, 2, 1)
     assert (row["missing"], row["pending"], row["due"]) == (31, 0, True)
     assert (row["on_time_rate"], row["reporting_rate"]) == (5.9, 8.8)  # 2 / 34 and 3 / 34
+    accepted, every = analytics.submissions("accepted"), analytics.submissions()
+    assert list(accepted.columns) == list(every.columns)  # filtered, no old index as a column
+    assert accepted.index.tolist() == list(range(len(every)))  # every attempt was accepted
     # no period: the latest month with an accepted monthly report (July now, June before)
     detail = analytics.reporting_detail(regime="BC_KTXH_THANG")
     assert set(detail["period"]) == {dt.date(2022, 7, 1)}
