@@ -503,3 +503,23 @@ def test_observation_period_of_each_regime(
     expected: tuple[dt.date, str],
 ) -> None:
     assert validation.observation_period(start, regime_freq, ind_freq, time_agg) == expected
+
+
+def test_every_province_must_add_up_to_the_national_total(use_store: Path, tmp_path: Path) -> None:
+    """With all provinces in the file a shortfall is a warning too (with some, only an excess)."""
+    from analytics.catalog import catalog
+
+    provinces = list(catalog().provinces()["code"])
+    assert len(provinces) == 34
+    grid = form_grid("NSO", "TK_KTXH_THANG", "2022-07")
+    next(r for r in data_rows(grid) if r[1] == "RETAIL_SALES")[5] = 1000.0
+    for k, prov in enumerate(provinces):
+        grid.append([100 + k, "RETAIL_SALES", "", prov, "", 10.0, None, None])  # 340 < 1000
+    checked, _ = ingest.check(write_csv(tmp_path / "all.csv", grid), None, RECEIVED)
+    [add_up] = [w for w in checked.warnings if w.kind == "add_up"]
+    assert add_up.en.startswith("provinces add up to 340.00, not the national total 1,000.00")
+    some = form_grid("NSO", "TK_KTXH_THANG", "2022-07")
+    next(r for r in data_rows(some) if r[1] == "RETAIL_SALES")[5] = 1000.0
+    some.append([100, "RETAIL_SALES", "", "01", "", 10.0, None, None])  # the others not sent
+    checked, _ = ingest.check(write_csv(tmp_path / "some.csv", some), None, RECEIVED)
+    assert [w for w in checked.warnings if w.kind == "add_up"] == []
