@@ -523,3 +523,28 @@ def test_every_province_must_add_up_to_the_national_total(use_store: Path, tmp_p
     some.append([100, "RETAIL_SALES", "", "01", "", 10.0, None, None])  # the others not sent
     checked, _ = ingest.check(write_csv(tmp_path / "some.csv", some), None, RECEIVED)
     assert [w for w in checked.warnings if w.kind == "add_up"] == []
+
+
+@pytest.mark.parametrize(
+    ("national", "last", "warned"),
+    [
+        (1000.0, 14.0, False),  # 1004: within 0.5% of 1000
+        (1000.0, 20.0, True),  # 1010: beyond it
+        (100.0, 1.8, False),  # 100.8: within one unit, the indicator's 0 decimals
+        (100.0, 3.1, True),  # 102.1: beyond both
+    ],
+)
+def test_add_up_tolerance_is_half_a_percent_or_the_last_decimal(
+    national: float, last: float, warned: bool, use_store: Path, tmp_path: Path
+) -> None:
+    from analytics.catalog import catalog
+
+    provinces = list(catalog().provinces()["code"])
+    each = 30.0 if national == 1000.0 else 3.0  # 33 provinces send 990 (or 99), the last the rest
+    grid = form_grid("NSO", "TK_KTXH_THANG", "2022-07")
+    next(r for r in data_rows(grid) if r[1] == "RETAIL_SALES")[5] = national
+    for k, prov in enumerate(provinces):
+        value = last if k == len(provinces) - 1 else each
+        grid.append([100 + k, "RETAIL_SALES", "", prov, "", value, None, None])
+    checked, _ = ingest.check(write_csv(tmp_path / "tol.csv", grid), None, RECEIVED)
+    assert [w.kind for w in checked.warnings].count("add_up") == int(warned)
