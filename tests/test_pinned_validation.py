@@ -529,6 +529,7 @@ def test_every_province_must_add_up_to_the_national_total(use_store: Path, tmp_p
     ("national", "last", "warned"),
     [
         (1000.0, 14.0, False),  # 1004: within 0.5% of 1000
+        (1000.0, 15.0, False),  # 1005: at it
         (1000.0, 20.0, True),  # 1010: beyond it
         (100.0, 1.8, False),  # 100.8: within one unit, the indicator's 0 decimals
         (100.0, 3.1, True),  # 102.1: beyond both
@@ -547,4 +548,23 @@ def test_add_up_tolerance_is_half_a_percent_or_the_last_decimal(
         value = last if k == len(provinces) - 1 else each
         grid.append([100 + k, "RETAIL_SALES", "", prov, "", value, None, None])
     checked, _ = ingest.check(write_csv(tmp_path / "tol.csv", grid), None, RECEIVED)
+    assert [w.kind for w in checked.warnings].count("add_up") == int(warned)
+
+
+@pytest.mark.parametrize(
+    ("values", "warned"),
+    [
+        ([500.0, 498.0], False),  # short of the total: the other provinces have not reported
+        ([500.0, 505.0], False),  # over it by the tolerance (0.5% of 1000)
+        ([500.0, 506.0], True),  # over it by more
+    ],
+)
+def test_some_provinces_may_only_fall_short_of_the_national_total(
+    values: list[float], warned: bool, use_store: Path, tmp_path: Path
+) -> None:
+    grid = form_grid("NSO", "TK_KTXH_THANG", "2022-07")
+    next(r for r in data_rows(grid) if r[1] == "RETAIL_SALES")[5] = 1000.0
+    for k, (prov, value) in enumerate(zip(["01", "04"], values, strict=True)):
+        grid.append([100 + k, "RETAIL_SALES", "", prov, "", value, None, None])
+    checked, _ = ingest.check(write_csv(tmp_path / "some.csv", grid), None, RECEIVED)
     assert [w.kind for w in checked.warnings].count("add_up") == int(warned)
