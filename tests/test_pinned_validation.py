@@ -568,3 +568,15 @@ def test_some_provinces_may_only_fall_short_of_the_national_total(
         grid.append([100 + k, "RETAIL_SALES", "", prov, "", value, None, None])
     checked, _ = ingest.check(write_csv(tmp_path / "some.csv", grid), None, RECEIVED)
     assert [w.kind for w in checked.warnings].count("add_up") == int(warned)
+
+
+def test_a_quarterly_form_with_a_month_says_which_period_it_needs(
+    use_store: Path, tmp_path: Path
+) -> None:
+    grid = form_grid("UBND_04", "BC_KTXH_QUY", "2022-Q2")
+    header_row(grid, "Kỳ báo cáo")[1] = "2022-06"
+    checked, _ = ingest.check(write_csv(tmp_path / "q.csv", grid), None, RECEIVED)
+    [error] = checked.errors
+    assert error.kind == "period_freq"
+    assert error.en.endswith("regime BC_KTXH_QUY: expected a quarter, e.g. 2026-Q3")
+    assert error.vi.endswith("chế độ BC_KTXH_QUY: cần quý, vd 2026-Q3")
