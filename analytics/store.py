@@ -368,7 +368,7 @@ def _authority_key() -> str:
     for known, key in _AUTHORITY_KEYS:
         if known is cat:
             return key
-    text = cat.authority[["indicator", "area", "agency"]].to_csv(index=False)
+    text = _authority_table().to_csv(index=False)
     key = hashlib.sha256(text.encode()).hexdigest()[:16]
     _AUTHORITY_KEYS[:] = [(cat, key)]  # the catalog object is held here: its id is never reused
     return key

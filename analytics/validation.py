@@ -511,12 +511,11 @@ def validate(
     cat: Catalog,
     agency: str | None = None,
     received_at: dt.datetime | None = None,
-    history: pd.DataFrame | None = None,
 ) -> Checked:
     """Check a parsed form; returns the observations and every error and warning found.
 
-    ``history`` (indicator, area, period, freq, value: the latest stored values) feeds the outlier
-    rule; without it no outlier warnings are given.
+    The two rules that read beyond the form, ``outlier_issues`` (the stored history) and
+    ``authority_issues``, are run on the result by ``ingest.check``.
     """
     received_at = received_at or dt.datetime.now()
     issues = list(form.issues)
@@ -710,8 +709,6 @@ def validate(
     )
     if len(obs):
         issues += _add_up(obs, cat, col.get("value"))
-        if history is not None and len(history):
-            issues += outlier_issues(obs, history, col.get("value"))
     issues.sort(key=lambda i: i.severity != "error")  # errors first, each group in file order
     return Checked(agency, regime, period, freq, status, obs, issues)
 
