@@ -9,6 +9,11 @@ libfaketime 0.9.10 and Python 3.11 disagree on the monotonic clock: with it fake
 (``FAKETIME_DONT_FAKE_MONOTONIC=1``), libfaketime's ``clock_nanosleep`` refuses the absolute
 monotonic deadlines of ``time.sleep``. The tests keep the monotonic clock real and give the processes
 a ``sitecustomize`` whose ``time.sleep`` waits in ``select`` instead; only the wall clock is faked.
+
+The ``faketime`` wrapper creates ``/dev/shm/sem.faketime_sem_<pid>`` and ``faketime_shm_<pid>`` with
+``O_EXCL`` and removes them only when it outlives its program: a wrapper killed earlier (a timeout, a
+killed test run) leaves them behind, and a later wrapper given the same pid exits 1 ("sem_open: File
+exists") before it starts anything. ``_faketime`` clears such leftovers of dead wrappers first.
 """
 
 from __future__ import annotations
@@ -42,6 +47,33 @@ if pidfile:
 print("report for", period)
 time.sleep(nap)
 """
+
+
+def _clear_stale_faketime(shm: Path = Path("/dev/shm"), age: float = 5.0) -> list[str]:
+    """Remove the shared objects of ``faketime`` wrappers no longer running; returns their names.
+
+    Objects younger than ``age`` seconds are left alone: a wrapper starting now may own them.
+    """
+    removed = []
+    now = time.time()
+    for entry in shm.glob("*faketime_s[eh][m]_*"):
+        pid = entry.name.rsplit("_", 1)[-1]
+        try:
+            if not pid.isdigit() or Path(f"/proc/{pid}").exists():
+                continue
+            if now - entry.stat().st_mtime < age:
+                continue
+            entry.unlink()
+            removed.append(entry.name)
+        except FileNotFoundError:
+            pass  # another test's clean-up got there first
+    return removed
+
+
+def _faketime(at: str) -> list[str]:
+    """The command prefix that runs a program with the wall clock starting at ``at``."""
+    _clear_stale_faketime()
+    return ["faketime", "-f", f"@{at}"]
 
 
 def _notebook(folder: Path) -> Path:
@@ -114,8 +146,7 @@ class Scheduler:
         self.log = Path(env["HOME_TMP"]) / f"scheduler-{time.monotonic_ns()}.log"
         out = self.log.open("w", encoding="utf-8")
         self.proc = subprocess.Popen(
-            ["faketime", "-f", f"@{at}", sys.executable, "-m", "workbench.cli", "scheduler"]
-            + ["start"],
+            [*_faketime(at), sys.executable, "-m", "workbench.cli", "scheduler", "start"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -125,7 +156,8 @@ class Scheduler:
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
         end = time.monotonic() + 10
         while not children.read_text().split():
-            assert time.monotonic() < end and self.proc.poll() is None, "faketime did not start"
+            started = time.monotonic() < end and self.proc.poll() is None
+            assert started, f"faketime did not start (exit {self.proc.poll()}):\n{self.text()}"
             time.sleep(0.01)
         self.pid = int(children.read_text().split()[0])
         STARTED.append(self)
@@ -155,7 +187,7 @@ class Scheduler:
 
 def _nris(env: dict[str, str], at: str, *args: str) -> str:
     done = subprocess.run(
-        ["faketime", "-f", f"@{at}", sys.executable, "-m", "workbench.cli", *args],
+        [*_faketime(at), sys.executable, "-m", "workbench.cli", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -277,3 +309,20 @@ def test_a_signal_stops_every_process_of_a_run(world: dict[str, str], sig: int) 
     assert _ledger(world) == [("2026-06", "2026-06-20T06:00:00+07:00", "interrupted")]
     listed = _nris(world, "2026-06-20 06:05:00", "scheduler", "list")
     assert " 2026-06 " in listed
+
+
+def test_stale_faketime_objects_of_dead_wrappers_are_cleared(tmp_path: Path) -> None:
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    old = time.time() - 60
+    names = [f"sem.faketime_sem_{dead.pid}", f"faketime_shm_{dead.pid}",  # a killed wrapper's
+             f"faketime_shm_{os.getpid()}",  # a running process's
+             "faketime_shm_notapid", "other_shm_1"]  # fmt: skip
+    for name in names:
+        (tmp_path / name).write_text("")
+        os.utime(tmp_path / name, (old, old))
+    young = tmp_path / f"sem.faketime_sem_{dead.pid + 1}"  # just made by a wrapper starting now
+    young.write_text("")
+    removed = _clear_stale_faketime(tmp_path)
+    assert sorted(removed) == sorted(names[:2])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:] + [young.name])

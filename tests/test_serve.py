@@ -43,19 +43,23 @@ def _port_is_free(port: int) -> bool:
 
 
 def _kernels(root: int) -> list[psutil.Process]:
-    """The Jupyter kernels below process ``root``."""
+    """The Jupyter kernels below process ``root``.
+
+    A kernel's own children are not kernels even when they carry its command line: a fork between
+    ``fork`` and ``exec`` (``ctypes.util.find_library`` and the like run ``ldconfig``) looks the same.
+    """
     try:
         tree = psutil.Process(root).children(recursive=True)
     except psutil.NoSuchProcess:
         return []
-    out = []
+    kernels = {}
     for p in tree:
         try:
             if "ipykernel_launcher" in " ".join(p.cmdline()):
-                out.append(p)
+                kernels[p.pid] = (p, p.ppid())
         except psutil.Error:
             pass
-    return out
+    return [p for p, parent in kernels.values() if parent not in kernels]
 
 
 def _alive(procs: list[psutil.Process]) -> list[psutil.Process]:
