@@ -136,3 +136,48 @@ def test_summary_and_catalog(demo_store, nris):
     assert "year on year" in english.stdout
     listing = nris("catalog", "list", "--domain", "labour", "--lang", "en")
     assert "UNEMPLOYMENT_RATE" in listing.stdout and "RETAIL_SALES" not in listing.stdout
+
+
+DATA_LIBRARIES = ["duckdb", "holidays", "openpyxl", "pandas", "papermill", "polars"]
+
+
+def _fresh(code: str) -> str:
+    """What a new Python process prints: this one has every library loaded already."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_nris_starts_without_the_data_libraries() -> None:
+    """``nris --help``, usage errors and the start of every command load none of them (each
+    costs a process a tenth to a whole CPU-second); the commands import what they use."""
+    code = (
+        "import sys; from workbench.cli import build_parser; build_parser(); import analytics; "
+        f"print(sorted(set({DATA_LIBRARIES!r}) & set(sys.modules)))"
+    )
+    assert _fresh(code) == "[]"
+
+
+def test_package_functions_named_like_their_module_stay_functions() -> None:
+    """``analytics.load`` and ``analytics.catalog`` are functions however the submodules of the
+    same name were imported first; every public name resolves, to its submodule's object."""
+    code = (
+        "import analytics.load, analytics.catalog, sys, analytics\n"
+        "from analytics.load import resolve_areas\n"
+        "print(analytics.load is sys.modules['analytics.load'].load, "
+        "analytics.catalog is sys.modules['analytics.catalog'].catalog)\n"
+        "from analytics import load, catalog, store, transforms\n"
+        "print(callable(load), callable(catalog), store.__name__, transforms.__name__)\n"
+        "print(all(getattr(analytics, n) is getattr(sys.modules['analytics.' + analytics.EXPORTS[n]"
+        "], n) for n in analytics.EXPORTS), set(analytics.__all__) == set(analytics.EXPORTS) | "
+        "set(analytics.SUBMODULES), set(analytics.__all__) <= set(dir(analytics)))"
+    )
+    assert _fresh(code).splitlines() == [
+        "True True",
+        "True True analytics.store analytics.transforms",
+        "True True True",
+    ]
+    with pytest.raises(AttributeError, match="no attribute 'nothere'"):
+        import analytics
+
+        analytics.nothere  # noqa: B018

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-import pandas as pd
+from analytics import fmt
 
-from analytics import fmt, requests
-from analytics.senders import os_user
+# pandas, the requests table and the alert book load inside the commands: the rest of ``nris``
+# does not wait for them.
 
 STATE_WORDS = {
     "on_time": "đúng hạn | on time",
@@ -86,6 +86,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
+    from analytics.senders import os_user
     from workbench.alerts import book
 
     fn = book.acknowledge if args.verb == "acknowledge" else book.resolve
@@ -116,6 +117,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_request_create(args: argparse.Namespace) -> int:
+    from analytics import requests
+
     rid = requests.create(
         args.regime, args.agencies, args.indicators, args.due, args.period, note=args.note
     )
@@ -132,6 +135,10 @@ def cmd_request_create(args: argparse.Namespace) -> int:
 
 
 def cmd_request_list(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from analytics import requests
+
     df = requests.summary()
     if df.empty:
         print("Chưa có yêu cầu nào | no requests")
@@ -154,6 +161,10 @@ def cmd_request_list(args: argparse.Namespace) -> int:
 
 
 def cmd_request_show(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from analytics import requests
+
     r = requests.get(args.id)
     print(
         f"Yêu cầu số | request {r['request_id']}: {r['regime']}, kỳ | period {r['period']}, "

@@ -7,12 +7,12 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import pandas as pd
-import polars as pl
-
 import analytics
-from analytics import fmt, paths, store
+from analytics import fmt, paths
 from analytics.errors import NrisError
+
+# pandas, polars and the store load inside the commands: ``nris --help`` and the other commands
+# do not wait for them.
 
 TRANSFORMS = ("level", "mom", "yoy", "ytd", "ytd_yoy")
 
@@ -66,6 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _month(text: str | None, flag: str) -> str | None:
     if text is None:
         return None
+    import pandas as pd
+
     try:
         return str(pd.Timestamp(text).date())
     except ValueError:
@@ -76,6 +78,8 @@ def _month(text: str | None, flag: str) -> str | None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from analytics import store
+
     if args.reset and paths.store_dir().exists():
         shutil.rmtree(paths.store_dir())
     if store.has_snapshot():
@@ -97,6 +101,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog_list(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     ind = analytics.indicators()
     if args.domain:
         if args.domain not in set(ind["domain"]):
@@ -127,6 +133,9 @@ def cmd_catalog_check(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    import pandas as pd
+    import polars as pl
+
     start = _month(args.start, "--start")
     # Growth rates and year-to-date values need the year before ``start`` too.
     read_from = start
@@ -171,6 +180,8 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    from analytics import store
+
     info = store.snapshot_info()
     table = analytics.headline_table(area=args.area)
     if table.is_empty():

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from analytics import fmt, ingest, paths, reporting, senders, store, templates
+from analytics import fmt, paths
 from analytics.errors import NrisError
 from analytics.submission_files import Limits, display
+
+if TYPE_CHECKING:  # loaded inside the commands: the rest of ``nris`` does not wait for them
+    from analytics import ingest, senders
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,6 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    from analytics import templates
+
     out = templates.write_template(args.regime, args.period, args.agency, args.out)
     print(f"Đã ghi biểu mẫu | template written: {out}")
     return 0
@@ -59,6 +63,8 @@ def _print_result(result: ingest.SubmissionResult) -> None:
 
 def _sender(folder: Path, agency_arg: str | None) -> tuple[str | None, senders.Sender]:
     """The agency to submit as and who the sender is bound to (see analytics.senders)."""
+    from analytics import senders
+
     agency, who = senders.resolve(folder, agency_arg)
     if who.agencies is None:
         print(
@@ -76,6 +82,8 @@ def _source(who: senders.Sender) -> str:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
+    from analytics import ingest
+
     path = Path(args.file)
     if not path.is_file() and not path.is_symlink():
         raise NrisError(f"không có tệp {display(str(path))}", f"no such file: {display(str(path))}")
@@ -105,6 +113,10 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from analytics import ingest
+
     inbox = Path(args.inbox) if args.inbox else paths.root() / "data" / "inbox"
     if not inbox.is_dir():
         raise NrisError(
@@ -125,6 +137,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from analytics import reporting
+
     period = str(pd.Timestamp(args.period).date()) if args.period else None
     df = reporting.submission_history(args.code, args.area, period)
     if df.empty:
@@ -148,12 +164,18 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def _ensure_submissions_published() -> None:
     """Old stores published before the audit table was: republish it once (CLI only)."""
+    from analytics import store
+
     if store.has_snapshot() and "submissions_path" not in store.snapshot_info():
         with store.writer(publish=False) as con:
             store.publish_submissions(con)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from analytics import reporting
+
     _ensure_submissions_published()
     as_of = pd.Timestamp(args.as_of) if args.as_of else None
     if args.agencies:

@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-import pandas as pd
-
-from analytics import store
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the run, runs and scheduler subcommands."""
@@ -92,6 +88,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from workbench.runs import run_history
 
     df = run_history(args.job, args.status, args.limit)
@@ -105,6 +103,9 @@ def _runs(args: argparse.Namespace) -> int:
 
 
 def _scheduler(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from analytics import store
     from workbench import scheduler
 
     if args.action == "list":

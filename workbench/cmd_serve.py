@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from analytics import store
 from workbench import serve
 
 
@@ -64,6 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from analytics import store
+
     store.catch_up()  # publish what a killed writer left behind
     opts = serve.ServeOptions(
         port=args.port,
