@@ -129,7 +129,13 @@ def locale(lang: str = "vi") -> dict[str, Any]:
 
 
 def use_offline(mode: str = "svg") -> str:
-    """Switch Altair to a renderer that needs no CDN: ``svg`` (vl-convert) or ``html`` (inline JS)."""
+    """Switch Altair to a renderer that needs no CDN: ``svg`` (vl-convert) or ``html`` (inline JS).
+
+    The first call of a report or notebook: Altair loads without the iri parsers it never uses
+    (a CPU-second or two per kernel, see ``analytics.startup``)."""
+    from analytics.startup import skip_iri_parsers
+
+    skip_iri_parsers()
     import altair as alt
 
     if mode == "svg":

@@ -27,6 +27,10 @@ def pytest_configure(config: pytest.Config) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=int(os.environ["OMP_NUM_THREADS"] or 1))
+    # as nris, report kernels and Voilà do: papermill, nbconvert and Altair load here too
+    from analytics.startup import skip_iri_parsers
+
+    skip_iri_parsers()
 
 
 @pytest.hookimpl(tryfirst=True)

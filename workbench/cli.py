@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``nris``; returns the exit code."""
+    from analytics.startup import skip_iri_parsers
+
+    skip_iri_parsers()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

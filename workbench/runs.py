@@ -700,4 +700,7 @@ def summary(results: list[RunResult]) -> pd.DataFrame:
 
 
 if __name__ == "__main__":  # the papermill child of execute_notebook
+    from analytics.startup import skip_iri_parsers
+
+    skip_iri_parsers()
     sys.exit(_child(json.loads(sys.argv[1])))

@@ -122,6 +122,14 @@ def port_error(opts: ServeOptions) -> NrisError:
     )
 
 
+# ``python -m workbench.briefings.server`` with the iri parsers skipped before Voilà loads
+# (see analytics.startup): the module imports Voilà at its top, too late for its own main()
+VOILA_MAIN = (
+    "from analytics.startup import skip_iri_parsers; skip_iri_parsers(); "
+    "from workbench.briefings.server import main; main()"
+)
+
+
 def voila_argv(opts: ServeOptions, token: str) -> list[str]:
     """The Voilà command line for ``opts`` (Voilà 0.5 option names, checked against its source);
     Voilà runs with the snapshot watch of :mod:`workbench.briefings.server`."""
@@ -130,7 +138,7 @@ def voila_argv(opts: ServeOptions, token: str) -> list[str]:
         raise NrisError(f"Không có thư mục {folder}", f"no briefings folder at {folder}")
     check_options(opts)
     argv = [
-        sys.executable, "-m", "workbench.briefings.server", str(folder),
+        sys.executable, "-c", VOILA_MAIN, str(folder),
         "--no-browser",
         f"--port={opts.port}",
         "--Voila.port_retries=0",  # Voilà would silently move to the next port

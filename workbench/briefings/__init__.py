@@ -73,12 +73,11 @@ def setup() -> None:
     Altair imports jsonschema, which builds an RFC 3987 grammar with lark at import time whenever
     the optional ``rfc3987-syntax`` package is installed (it is, for jupyter-events): 2.6
     CPU-seconds in every kernel (a third of preheating a page), for "iri" format checks that the
-    briefings never run. A briefing kernel goes without them; nothing else is affected.
+    briefings never run. A briefing kernel goes without them (see ``analytics.startup``).
     """
-    import sys
+    from analytics.startup import skip_iri_parsers
 
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    skip_iri_parsers()
     import altair as alt
 
     alt.renderers.enable("html", template="inline")

@@ -1,0 +1,60 @@
+"""Processes that load Altair or the Jupyter stack do it without the iri parsers they never use
+(``analytics.startup``): a CPU-second or two in every report run, kernel and Voilà server.
+
+Each case is a fresh Python process: this one has everything loaded already.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from workbench import serve
+
+
+def _fresh(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_jsonschema_loads_without_the_iri_checkers_and_still_validates() -> None:
+    code = (
+        "import sys; from analytics.startup import skip_iri_parsers; first = skip_iri_parsers()\n"
+        "import nbformat, papermill, nbconvert\n"
+        "nbformat.validate(nbformat.v4.new_notebook())\n"
+        "import jsonschema._format as f; c = f.draft7_format_checker.checkers\n"
+        "print(first, 'iri' in c, 'uri' in c, sys.modules['rfc3987_syntax'])"
+    )
+    assert _fresh(code) == "True False True None"  # iri checkers skipped, the others there
+
+
+def test_too_late_once_jsonschema_is_loaded() -> None:
+    code = (
+        "import sys, jsonschema; from analytics.startup import skip_iri_parsers\n"
+        "print(skip_iri_parsers(), sys.modules['rfc3987_syntax'] is not None)"
+    )
+    assert _fresh(code) == "False True"
+
+
+def test_nris_and_offline_charts_skip_the_iri_parsers() -> None:
+    nris = (
+        "import sys; from workbench.cli import main\n"
+        "try:\n    main(['--no-such-option'])\nexcept SystemExit:\n    pass\n"
+        "import altair; print(sys.modules['rfc3987_syntax'])"
+    )
+    assert _fresh(nris) == "None"
+    charts = (
+        "import sys; from analytics import charts; charts.use_offline('svg'); import altair\n"
+        "print(sys.modules['rfc3987_syntax'], altair.renderers.active)"
+    )
+    assert _fresh(charts) == "None svg"
+
+
+def test_voila_is_started_with_the_parsers_skipped_first() -> None:
+    argv = serve.voila_argv(serve.ServeOptions(port=9999), "")
+    assert argv[:3] == [sys.executable, "-c", serve.VOILA_MAIN]
+    code = serve.VOILA_MAIN
+    assert code.index("skip_iri_parsers()") < code.index("workbench.briefings.server")
+    stub = code.replace("main()", "print(sys.modules['rfc3987_syntax'], 'voila' in sys.modules)")
+    assert _fresh("import sys; " + stub) == "None True"
