@@ -298,20 +298,23 @@ def voila_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory):
     ready = tmp_path_factory.mktemp("ready")
     env = {"NRIS_STORE": str(demo_store), "NRIS_BRIEFING_READY_DIR": str(ready),
            "NRIS_BRIEFING_POLL": "5"}  # fmt: skip
-    # the pages these tests open, preheated; the alerts page has a server of its own
-    # (test_alerts_browser.py): here its kernel would be computed for nobody
-    pools = {"5_canh_bao.ipynb": {"pool_size": 0}, "default": {"pool_size": 1}}
+    # each page these tests open, preheated once for each time it is opened (the overview twice)
+    # and not refilled while they run (a refill would be computed for nobody: the pool refill
+    # is test_serve's); the alerts page has a server of its own (test_alerts_browser.py)
+    pools = {"5_canh_bao.ipynb": {"pool_size": 0}, "1_tong_quan.ipynb": {"pool_size": 2},
+             "default": {"pool_size": 1}}  # fmt: skip
+    preheated = len(PAGES) + 1
     opts = serve.ServeOptions(
-        port=_free_port(), pool_size=1, extra_env=env,
+        port=_free_port(), pool_size=1, fill_delay=3600, extra_env=env,
         boundaries=str(SHARED_TOPO) if SHARED_TOPO.exists() else None,
         extra_args=[f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"],
     )  # fmt: skip
     log = tmp_path_factory.mktemp("voila") / "voila.log"
     server = serve.start(opts, log=log)
     deadline = time.monotonic() + 240
-    while len(list(ready.glob("*.ready"))) < len(PAGES) and time.monotonic() < deadline:
+    while len(list(ready.glob("*.ready"))) < preheated and time.monotonic() < deadline:
         time.sleep(0.5)
-    if len(list(ready.glob("*.ready"))) < len(PAGES):  # say so here, not as a page timeout later
+    if len(list(ready.glob("*.ready"))) < preheated:  # say so here, not as a page timeout later
         server.stop()
         pytest.fail(
             f"preheated pages not ready after 240 s; Voilà log ends:\n{log.read_text()[-3000:]}"
@@ -504,7 +507,7 @@ def test_token_is_enforced(tmp_path: Path, use_store: Path) -> None:
     import urllib.request
 
     token = "t0k3n-" + "x" * 20
-    opts = serve.ServeOptions(port=_free_port(), token=token, preheat=False)
+    opts = serve.ServeOptions(port=_free_port(), token=token, preheat=False, warm_outlook=False)
     server = serve.start(opts, log=tmp_path / "voila.log")
     try:
         plain = f"http://127.0.0.1:{opts.port}/"
