@@ -22,8 +22,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from tests.cli_helpers import run_main
+from cli_helpers import run_main
 
 NRIS = str(Path(sys.executable).with_name("nris"))
 PROCESSES = [None, "vi_VN.UTF-8"]
