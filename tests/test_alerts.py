@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import run_main
 from test_ingest_helpers import copy_store, data_rows, form_grid, write_csv
 
 import analytics
@@ -349,11 +350,8 @@ def test_alerts_page_html(store_copy: Path, tmp_path: Path, lang: str) -> None:
 
 
 def _nris(store_folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    full = {**os.environ, "PYTHONPATH": str(ROOT), "NRIS_STORE": str(store_folder), **env}
-    return subprocess.run(
-        [sys.executable, "-m", "workbench.cli", *args],
-        env=full, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    """``nris ARGS`` through ``main()`` here (test_ack_and_resolve_... keeps real processes)."""
+    return run_main({**os.environ, "NRIS_STORE": str(store_folder), **env}, *args)
 
 
 def test_cli_evaluate_then_the_watcher_step_adds_nothing(store_copy: Path, tmp_path: Path) -> None:
