@@ -42,6 +42,29 @@ def _port_is_free(port: int) -> bool:
     return serve.port_is_free(serve.ServeOptions(port=port))
 
 
+def _port_holders(port: int) -> list[str]:
+    """Who has a socket on ``port`` (for the failure message: on a busy machine another
+    program's connection can land on a port a stopped server just gave back)."""
+    held = []
+    for c in psutil.net_connections(kind="inet"):
+        if c.laddr and c.laddr.port == port:
+            try:
+                who = " ".join(psutil.Process(c.pid).cmdline())[:200] if c.pid else "?"
+            except psutil.Error:
+                who = "gone"
+            held.append(f"{c.status} pid {c.pid}: {who}")
+    return held
+
+
+def _assert_port_freed(port: int, timeout: float = 10.0) -> None:
+    """The stopped server's port can be listened on again (within ``timeout``: the last of its
+    processes may still be closing as the test gets here)."""
+    deadline = time.monotonic() + timeout
+    while not _port_is_free(port):
+        assert time.monotonic() < deadline, f"port {port} still taken: {_port_holders(port)}"
+        time.sleep(0.2)
+
+
 def _kernels(root: int) -> list[psutil.Process]:
     """The Jupyter kernels below process ``root``.
 
@@ -194,7 +217,7 @@ def test_stop_signal_leaves_no_process_and_frees_the_port(
         if proc.poll() is None:
             proc.kill()
     assert _alive(tree) == []
-    assert _port_is_free(port)
+    _assert_port_freed(port)
     text = err.read_text()
     assert f"stopping ({sig.name})" in text and "Traceback" not in text
 
@@ -229,7 +252,7 @@ def test_stop_signal_while_starting_leaves_nothing(demo_store: Path, tmp_path: P
     assert "leaders' briefings" not in out and "stopping (SIGTERM)" in err
     assert "Traceback" not in err
     assert _alive(tree) == []
-    assert _port_is_free(port)
+    _assert_port_freed(port)
 
 
 @pytest.mark.slow
@@ -259,7 +282,7 @@ def test_kill_9_of_nris_serve_takes_its_children_along(demo_store: Path, tmp_pat
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert _port_is_free(port)
+    _assert_port_freed(port)
 
 
 # -- kernels per page -------------------------------------------------------------------------------
