@@ -929,3 +929,32 @@ def test_authority_refuses_or_keeps_another_agencys_figures(use_store: Path) -> 
     assert [i.row for i in validation.authority_issues(obs, cat, "NSO", "G")] == [23]
     assert [i.row for i in validation.authority_issues(obs, cat, "MAE", "G")] == [21, 22]
     assert validation.authority_issues(obs, cat, None, "G") == []
+
+
+def test_a_regime_that_carries_no_indicator_yet(use_store: Path, tmp_path: Path) -> None:
+    """A regime added to the catalog before its indicators: every row is refused as not carried
+    by it, and nothing is missing."""
+    import shutil
+
+    from analytics.catalog import load_catalog
+    from analytics.submission_files import read_sheets
+
+    folder = shutil.copytree(
+        Path(__file__).resolve().parent.parent / "data" / "catalog", tmp_path / "cat"
+    )
+    with (folder / "regimes.yml").open("a", encoding="utf-8") as f:
+        f.write(
+            "\n- code: BC_MOI_THANG\n  name_vi: Báo cáo mới\n  name_en: A new report\n"
+            "  frequency: M\n  submitters: [provinces]\n  receiver: VPCP\n  level: province\n"
+            "  indicators: []\n"
+        )
+    grid = form_grid()
+    header_row(grid, "Chế độ")[1] = "BC_MOI_THANG"
+    path = write_csv(tmp_path / "moi.csv", grid)
+    form = validation.parse_form(read_sheets(path.read_bytes(), path.name))
+    checked = validation.validate(form, load_catalog(str(folder)), None, RECEIVED)
+    assert [(i.kind, i.row) for i in checked.issues] == [
+        ("not_in_regime", r) for r in range(10, 22)
+    ]
+    assert checked.issues[0].en == "indicator IIP is not carried by regime BC_MOI_THANG"
+    assert checked.obs.empty
