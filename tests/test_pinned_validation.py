@@ -958,3 +958,49 @@ def test_a_regime_that_carries_no_indicator_yet(use_store: Path, tmp_path: Path)
     ]
     assert checked.issues[0].en == "indicator IIP is not carried by regime BC_MOI_THANG"
     assert checked.obs.empty
+
+
+def test_nearest_codes_are_suggested_for_the_first_fifty_problems_only(
+    use_store: Path, tmp_path: Path
+) -> None:
+    """The fuzzy search for the nearest codes stops once the report's 50 problems are listed."""
+    grid = form_grid()
+    rows = data_rows(grid)
+    for k in range(40):
+        grid.append([100 + k, f"CPI{k}", "", "04", rows[2][4], 1.0, None, None])
+    checked = _validate(write_csv(tmp_path / "many.csv", grid))
+    unknown = [i for i in checked.issues if i.kind == "unknown_indicator"]
+    assert len(unknown) == 40 and len(checked.issues) == 40
+    grid = form_grid()
+    for k in range(60):
+        grid.append([100 + k, f"CPI{k}", "", "04", "", 1.0, None, None])
+    header_row(grid, "Trạng thái")[1] = "xyz"  # a header problem counts too
+    checked = _validate(write_csv(tmp_path / "more.csv", grid))
+    unknown = [i for i in checked.issues if i.kind == "unknown_indicator"]
+    assert [i.kind for i in checked.issues[:1]] == ["bad_status"]
+    assert (
+        unknown[48].en
+        == "unknown indicator 'CPI48'; nearest valid codes: CPI, CPI_YOY, CPI_MOM, CPI_CORE"
+    )
+    assert unknown[48].vi.startswith("Không có chỉ tiêu 'CPI48'; mã gần nhất: CPI")
+    assert (unknown[49].en, unknown[49].vi) == (
+        "unknown indicator 'CPI49'",
+        "Không có chỉ tiêu 'CPI49'",
+    )
+
+
+def test_an_agency_outside_the_regime_may_still_report_its_own_area(
+    use_store: Path, tmp_path: Path
+) -> None:
+    """A province sending NSO's monthly statistical form: refused as not a submitter, but its rows
+    for its own province are not also refused as outside its area."""
+    grid = form_grid("NSO", "TK_KTXH_THANG", "2022-07")
+    header_row(grid, "Cơ quan")[1] = "UBND_04"
+    for row in data_rows(grid):
+        row[3] = "04" if row[1] in ("CPI", "IIP") else "VN"
+    checked = _validate(write_csv(tmp_path / "p.csv", grid))
+    kinds = [i.kind for i in checked.issues]
+    assert kinds[0] == "not_submitter"
+    assert kinds.count("area_not_agency") == len(data_rows(grid)) - 2
+    cpi = next(r for r in data_rows(grid) if r[1] == "CPI")
+    assert not any(i.row == grid.index(cpi) + 1 for i in checked.issues)
