@@ -1004,3 +1004,38 @@ def test_an_agency_outside_the_regime_may_still_report_its_own_area(
     assert kinds.count("area_not_agency") == len(data_rows(grid)) - 2
     cpi = next(r for r in data_rows(grid) if r[1] == "CPI")
     assert not any(i.row == grid.index(cpi) + 1 for i in checked.issues)
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("2022-08-17", dt.date(2022, 8, 17)),  # the day of the request
+        ("17/08/2022", None),  # a day written the other way round is not a period
+        ("2022-08", dt.date(2022, 8, 1)),
+        ("2022-Q3", dt.date(2022, 7, 1)),
+        ("2022", dt.date(2022, 1, 1)),
+        ("2022-H1", None),  # six months: not a period an ad hoc report is asked for
+        ("2022-9M", None),
+    ],
+)
+def test_an_ad_hoc_report_names_a_day_month_quarter_or_year(
+    text: str, period: dt.date | None, use_store: Path, tmp_path: Path
+) -> None:
+    grid = form_grid("UBND_04", "BC_DOTXUAT_TTG", "2022-08")
+    header_row(grid, "Kỳ báo cáo")[1] = text
+    checked = _validate(write_csv(tmp_path / "adhoc.csv", grid), received=dt.datetime(2022, 12, 30))
+    assert (checked.period, checked.freq) == (period, "adhoc")
+    if period is None:
+        [error] = checked.errors
+        assert error.line("en") == (
+            f"sheet 'adhoc', row 4, column B, value '{text}': period does not match the frequency "
+            "of regime BC_DOTXUAT_TTG: expected a date or month"
+        )
+        assert (
+            error.vi
+            == "kỳ báo cáo không khớp tần suất của chế độ BC_DOTXUAT_TTG: cần ngày hoặc tháng"
+        )
+    else:
+        assert checked.issues == []  # no cut-off window nor deadline: it is asked for when needed
+        cpi = checked.obs.set_index("indicator").loc["CPI_YOY"]
+        assert (cpi["period"], cpi["freq"]) == (period.replace(day=1), "M")  # a monthly series
