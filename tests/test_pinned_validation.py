@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_ingest_helpers import RECEIVED, data_rows, form_grid, header_row, write_csv
 from test_ingest_malformed import CASES, _make
@@ -580,3 +581,461 @@ def test_a_quarterly_form_with_a_month_says_which_period_it_needs(
     assert error.kind == "period_freq"
     assert error.en.endswith("regime BC_KTXH_QUY: expected a quarter, e.g. 2026-Q3")
     assert error.vi.endswith("chế độ BC_KTXH_QUY: cần quý, vd 2026-Q3")
+
+
+def _validate(path: Path, agency: str | None = None, received: dt.datetime = RECEIVED):
+    """``validation.validate`` alone on a real file (``ingest.check`` sorts the issues again and
+    adds the history and authority rules)."""
+    from analytics.catalog import catalog
+    from analytics.submission_files import read_sheets
+
+    form = validation.parse_form(read_sheets(path.read_bytes(), path.name))
+    return validation.validate(form, catalog(), agency, received)
+
+
+def test_area_level_says_national_and_commune_in_both_languages(
+    use_store: Path, tmp_path: Path
+) -> None:
+    """A commune indicator sent for the nation, and the CPI sent for a commune of Hà Nội."""
+    nso = form_grid("NSO", "TK_KTXH_THANG", "2022-07")
+    nso.append([99, "COMMUNE_BIRTHS_REGISTERED", "", "VN", "", 5, None, None])
+    checked = _validate(write_csv(tmp_path / "nso.csv", nso))
+    [*_, regime, level] = checked.errors
+    assert (regime.kind, level.kind) == ("not_in_regime", "area_level")
+    assert level.line("en") == (
+        "sheet 'nso', row 31, column D, value 'VN': indicator COMMUNE_BIRTHS_REGISTERED is not "
+        "reported at national level"
+    )
+    assert level.line("vi").endswith(
+        "chỉ tiêu COMMUNE_BIRTHS_REGISTERED không báo cáo cấp quốc gia"
+    )
+    hanoi = form_grid("UBND_01", "BC_XA_THANG", "2025-09")
+    hanoi.append([99, "CPI", "", "00004", "", 100.0, None, None])
+    checked = _validate(write_csv(tmp_path / "xa.csv", hanoi), received=dt.datetime(2025, 9, 16))
+    assert [i.kind for i in checked.issues] == ["not_in_regime", "area_level"]
+    assert checked.issues[1].en == "indicator CPI is not reported at commune level"
+    assert checked.issues[1].vi == "chỉ tiêu CPI không báo cáo cấp xã"
+
+
+def test_area_outside_the_agency_without_a_regime(use_store: Path, tmp_path: Path) -> None:
+    """An unknown regime: the agency may report its own area only, and the message names no regime."""
+    grid = form_grid()
+    header_row(grid, "Chế độ")[1] = "BC_KHONG_CO"
+    data_rows(grid)[0][3] = "01"
+    checked = _validate(write_csv(tmp_path / "r.csv", grid))
+    assert [(i.kind, i.row) for i in checked.issues] == [
+        ("unknown_regime", 3),
+        ("area_not_agency", 10),
+    ]
+    assert checked.issues[1].line("en") == (
+        "sheet 'r', row 10, column D, value '01': area 01 is not covered by agency UBND_04"
+    )
+    assert checked.issues[1].vi == "địa bàn 01 không thuộc phạm vi báo cáo của UBND_04"
+    assert checked.obs.empty  # no regime, no period to store under
+
+
+def test_area_codes_typed_as_numbers(use_store: Path, tmp_path: Path) -> None:
+    """Excel drops leading zeros: 4 is province 04 on a provincial form, commune 00004 on a commune
+    form; an area left blank is the agency's own; the message quotes the cell as typed."""
+    grid = form_grid()
+    data_rows(grid)[0][3], data_rows(grid)[1][3] = "4", ""
+    checked = _validate(write_csv(tmp_path / "p.csv", grid))
+    assert checked.issues == []
+    assert set(checked.obs["area"]) == {"04"}
+    hanoi = form_grid("UBND_01", "BC_XA_THANG", "2025-09")
+    rows = data_rows(hanoi)
+    assert rows[2][3] == "00004"
+    rows[2][3] = "4"
+    checked = _validate(write_csv(tmp_path / "xa.csv", hanoi), received=dt.datetime(2025, 9, 16))
+    assert checked.issues == []
+    assert checked.obs["area"].tolist()[:4] == ["00070", "00073", "00004", "00008"]
+    hue = form_grid("UBND_46", "BC_XA_THANG", "2025-09")
+    data_rows(hue)[0][3] = "4"  # Ba Đình is Hà Nội's
+    checked = _validate(write_csv(tmp_path / "hue.csv", hue), received=dt.datetime(2025, 9, 16))
+    [error] = checked.errors
+    assert error.line("en") == (
+        "sheet 'hue', row 10, column D, value '4': area 00004 is not covered by agency UBND_46 "
+        "under regime BC_XA_THANG"
+    )
+
+
+def test_errors_come_before_warnings_each_in_file_order(use_store: Path, tmp_path: Path) -> None:
+    grid = form_grid()
+    data_rows(grid)[3][5] = "abc"
+    data_rows(grid)[1][5] = "x"
+    checked = _validate(write_csv(tmp_path / "late.csv", grid), received=dt.datetime(2022, 7, 19))
+    assert [(i.kind, i.row) for i in checked.issues] == [
+        ("not_a_number", 11),
+        ("not_a_number", 13),
+        ("late", 4),
+    ]
+    assert checked.issues[2].line("en") == (
+        "sheet 'late', row 4, column B, value '2022-07': late: the report was due 2022-07-18 17:00"
+    )
+    assert len(checked.obs) == 10
+
+
+def test_rows_after_a_duplicate_are_still_checked(use_store: Path, tmp_path: Path) -> None:
+    grid = form_grid()
+    rows = data_rows(grid)
+    rows[1][1], rows[1][4] = "IIP", rows[0][4]  # row 11 repeats row 10
+    rows[2][5] = "abc"
+    checked = _validate(write_csv(tmp_path / "d.csv", grid))
+    assert [(i.kind, i.row) for i in checked.issues] == [
+        ("duplicate_row", 11),
+        ("not_a_number", 12),
+        ("missing_indicator", None),
+    ]
+    assert checked.issues[0].en == "duplicates row 10 (IIP, 04)"
+    assert checked.obs["src_row"].tolist() == [10, *range(13, 22)]
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "refused"),
+    [
+        ("BUDGET_REVENUE", 1e13, False),  # at the limit of an amount
+        ("BUDGET_REVENUE", -1e13, False),
+        ("BUDGET_REVENUE", 1.0000001e13, True),
+        ("PUBLIC_INVEST_RATE", 1e5, False),  # at the limit of a percentage
+        ("PUBLIC_INVEST_RATE", 100000.01, True),
+        ("CPI", 1e13, False),  # an index is held to the limit of every other unit
+    ],
+)
+def test_implausible_magnitudes_at_their_limits(
+    code: str, value: float, refused: bool, use_store: Path, tmp_path: Path
+) -> None:
+    grid = form_grid()
+    next(r for r in data_rows(grid) if r[1] == code)[5] = repr(value)
+    checked = _validate(write_csv(tmp_path / "v.csv", grid))
+    assert [i.kind for i in checked.issues] == (["implausible"] if refused else [])
+    if not refused:
+        stored = checked.obs.set_index("indicator")["value"][code]
+        assert stored == value
+
+
+@pytest.mark.parametrize(
+    ("unit", "ok"),
+    [
+        ("tỷ đồng", True),
+        ("Tỷ  Đồng", True),  # case and spacing
+        ("tỷđồng", True),
+        ("billion VND", True),  # the English unit
+        ("billionVND", True),
+        ("ty dong", True),  # diacritics dropped
+        ("triệu đồng", False),
+    ],
+)
+def test_units_match_either_language_whatever_the_spacing(
+    unit: str, ok: bool, use_store: Path, tmp_path: Path
+) -> None:
+    grid = form_grid()
+    next(r for r in data_rows(grid) if r[1] == "BUDGET_REVENUE")[4] = unit
+    checked = _validate(write_csv(tmp_path / "u.csv", grid))
+    assert [(i.kind, i.row) for i in checked.issues] == ([] if ok else [("unit", 16)])
+
+
+def _series(
+    values: list[float], start: str = "2020-01", freq: str = "M", area: str = "04"
+) -> pd.DataFrame:
+    """A stored history: ``values`` for CPI in ``area``, one per period from ``start``."""
+    step = {"M": "MS", "Q": "QS", "A": "YS"}[freq]
+    periods = pd.date_range(start, periods=len(values), freq=step).date
+    return pd.DataFrame(
+        {"indicator": "CPI", "area": area, "period": periods, "freq": freq, "value": values}
+    )
+
+
+def _submitted(*rows: tuple[str, str, float], freq: str = "M") -> pd.DataFrame:
+    """Observations as ``validate`` returns them: (area, period, value), CPI, from rows 12, 13..."""
+    return pd.DataFrame(
+        [
+            {
+                "indicator": "CPI",
+                "area": area,
+                "period": pd.Timestamp(period).date(),
+                "freq": freq,
+                "value": value,
+                "unit": "chỉ số (2019=100)",
+                "src_row": 12 + k,
+                "src_sheet": "BaoCao",
+            }
+            for k, (area, period, value) in enumerate(rows)
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "warned"),
+    [
+        (106.0, False),  # z = 6 exactly: |106 - 100| / (1% of 100)
+        (94.0, False),
+        (106.5, True),
+        (93.5, True),
+    ],
+)
+def test_outlier_threshold_on_a_flat_series(value: float, warned: bool) -> None:
+    """Three flat years: no change to learn a spread from, so the floor (1% of the level) is the
+    scale, and a value is an outlier beyond 6 of it from last January's 100."""
+    issues = validation.outlier_issues(
+        _submitted(("04", "2023-01", value)), _series([100.0] * 36), "F"
+    )
+    assert [i.kind for i in issues] == (["outlier"] if warned else [])
+    if warned:
+        [issue] = issues
+        assert issue.severity == "warning"
+        assert issue.line("en") == (
+            f"sheet 'BaoCao', row 12, column F, value '{value:g}': CPI (04) is far outside its "
+            "history: expected 94.00 to 106.0"
+        )
+        assert issue.line("vi") == (
+            f"trang 'BaoCao', dòng 12, cột F, giá trị '{value:g}': CPI (04) khác thường so với "
+            "lịch sử: dự kiến 94,00 đến 106,0"
+        )
+
+
+def test_outlier_compares_a_month_with_the_same_month_a_year_before() -> None:
+    """Two years with a January peak: this January's peak is what last January said (no warning);
+    with only 23 months, or last January missing, the month before is the reference and the peak
+    is an outlier."""
+    two_years = [150.0 if m % 12 == 0 else 100.0 for m in range(24)]
+    peak = _submitted(("04", "2022-01", 150.0))
+    assert validation.outlier_issues(peak, _series(two_years, "2020-01"), "F") == []
+    short = _series(two_years[1:], "2020-02")
+    [issue] = validation.outlier_issues(peak, short, "F")
+    assert issue.en.endswith("expected 65.82 to 134.2")  # December's 100 +- 6 x 1.2533 x 100/22
+    gap = _series(two_years, "2020-01")
+    gap = gap[gap["period"] != dt.date(2021, 1, 1)]
+    assert [i.kind for i in validation.outlier_issues(peak, gap, "F")] == ["outlier"]
+
+
+def test_outlier_quarters_compare_with_the_same_quarter_a_year_before() -> None:
+    """Quarterly: four quarters back (a Q1 peak expected in Q1); yearly: the year before."""
+    quarters = [150.0 if q % 4 == 0 else 100.0 for q in range(16)]
+    q1 = _submitted(("04", "2024-01", 150.0), freq="Q")
+    assert validation.outlier_issues(q1, _series(quarters, "2020-01", "Q"), "F") == []
+    q2 = _submitted(("04", "2024-04", 150.0), freq="Q")
+    assert len(validation.outlier_issues(q2, _series(quarters, "2020-01", "Q"), "F")) == 1
+    years = [100.0 + 2 * y for y in range(12)]  # 100 .. 122, two a year
+    yearly = _series(years, "2010-01", "A")
+    ok = _submitted(("04", "2022-01", 124.0), ("04", "2022-01", 131.0), freq="A")
+    [issue] = validation.outlier_issues(ok, yearly, "F")  # 124 expected, scale 1.11 (1% of 111)
+    assert (issue.row, issue.en) == (
+        13,
+        "CPI (04) is far outside its history: expected 117.3 to 130.7",
+    )
+
+
+def test_outlier_needs_a_year_of_history() -> None:
+    obs = _submitted(("04", "2021-01", 500.0))
+    assert validation.outlier_issues(obs, _series([100.0] * 11, "2020-02"), "F") == []
+    assert len(validation.outlier_issues(obs, _series([100.0] * 12, "2020-01"), "F")) == 1
+
+
+def test_outlier_reads_the_last_six_years_before_the_period() -> None:
+    """72 months before the period count: a spike just before them does not widen the range, one
+    inside them does; a stored value for the period itself (a revision) is not history."""
+    obs = _submitted(("04", "2026-01", 106.5))
+    outside = _series([1e6] + [100.0] * 72, "2019-12")
+    assert len(validation.outlier_issues(obs, outside, "F")) == 1
+    inside = _series([1e6] + [100.0] * 71, "2020-01")
+    assert validation.outlier_issues(obs, inside, "F") == []
+    revised = _series([100.0] * 72 + [1e6], "2020-01")
+    assert len(validation.outlier_issues(obs, revised, "F")) == 1
+
+
+def test_outlier_keeps_each_series_apart() -> None:
+    """Two provinces' histories stored shuffled together; a row without history is skipped and
+    the rows after it still checked; each row is judged against its own province."""
+    hist = pd.concat([_series([100.0] * 36, area="04"), _series([1000.0] * 36, area="01")])
+    hist = hist.sample(frac=1, random_state=1).reset_index(drop=True)
+    obs = _submitted(
+        ("08", "2023-01", 5.0), ("04", "2023-01", 1000.0), ("01", "2023-01", 1000.0),
+        ("01", "2023-01", 100.0),
+    )  # fmt: skip
+    issues = validation.outlier_issues(obs, hist, "F")
+    assert [(i.row, i.en) for i in issues] == [
+        (13, "CPI (04) is far outside its history: expected 94.00 to 106.0"),
+        (15, "CPI (01) is far outside its history: expected 940.0 to 1,060"),
+    ]
+
+
+def test_outlier_spread_is_the_robust_one_of_the_changes() -> None:
+    """The scale is the larger of 1.4826 x the median absolute deviation of the year-on-year
+    changes, 1.2533 x their mean absolute deviation, and 1% of the level."""
+    steps = [0.0, 0.0, 10.0, 10.0, -10.0, -10.0, 0.0, 0.0, 10.0, 10.0, -10.0, -10.0]
+    vals = [1000.0] * 12 + [1000.0 + s for s in steps] + [1000.0 + 2 * s for s in steps]
+    issues = validation.outlier_issues(_submitted(("04", "2023-01", 2000.0)), _series(vals), "F")
+    # year-on-year changes: 0,0,10,10,-10,-10 twice: median 0, MAD 10 -> 14.826 (mean |d| 6.67
+    # -> 8.36; 1% of the level 10); expected = last January (1000) + 0
+    assert issues[0].en.endswith("expected 911.0 to 1,089")
+    sparse = [10.0] * 35 + [40.0]
+    issues = validation.outlier_issues(_submitted(("04", "2023-01", 2000.0)), _series(sparse), "F")
+    # one change of 30 in 24: MAD 0, 1% of the level 0.1, mean |d| 1.25 x 1.2533 = 1.567
+    assert issues[0].en.endswith("expected 0.6002 to 19.40")  # 10 -+ 9.39975
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals"),
+    [(0.0, 0), (94.0, 2), (-94.0, 2), (106.0, 1), (1.0, 3), (10.0, 2), (12345.0, 0), (0.5, 4)],
+)
+def test_expected_range_keeps_four_significant_digits(value: float, decimals: int) -> None:
+    assert validation._decimals(value) == decimals
+
+
+def test_authority_refuses_or_keeps_another_agencys_figures(use_store: Path) -> None:
+    """authority.csv: the CPI of the nation is NSO's alone (refused from anyone else); NSO's IIP and
+    MAE's national poverty rate are the consolidated ones but others' are kept as their own series;
+    nobody is named for a province's exports (a national-only indicator)."""
+    from analytics.catalog import catalog
+
+    rows = [
+        ("EXPORTS", "04", 7.0),
+        ("CPI", "VN", 104.25),
+        ("IIP", "VN", 1e6),
+        ("POVERTY_RATE", "VN", 3.5),
+    ]
+    obs = pd.DataFrame(
+        [
+            {"indicator": c, "area": a, "value": v, "src_row": 20 + k, "src_sheet": "S"}
+            for k, (c, a, v) in enumerate(rows)
+        ]
+    )
+    cat = catalog()
+    assert cat.authoritative("EXPORTS", "04") is None
+    issues = validation.authority_issues(obs, cat, "MERA", "G")
+    assert [(i.severity, i.kind, i.row) for i in issues] == [
+        ("error", "not_authoritative", 21),
+        ("warning", "other_source", 22),
+        ("warning", "other_source", 23),
+    ]
+    refused, _, kept = issues
+    assert refused.line("en") == (
+        "sheet 'S', row 21, column G, value '104.25': CPI (VN) is accepted from NSO only "
+        "(regime TK_KTXH_THANG); MERA's figure is not stored"
+    )
+    assert refused.line("vi") == (
+        "trang 'S', dòng 21, cột G, giá trị '104.25': CPI (VN) chỉ nhận từ NSO (chế độ "
+        "TK_KTXH_THANG); số liệu của MERA không được lưu"
+    )
+    assert issues[1].value == "1e+06"
+    assert kept.line("en") == (
+        "sheet 'S', row 23, column G, value '3.5': POVERTY_RATE (VN): the consolidated figure is "
+        "MAE's; MERA's is kept as its own series, not replacing it"
+    )
+    assert kept.line("vi") == (
+        "trang 'S', dòng 23, cột G, giá trị '3.5': POVERTY_RATE (VN): số liệu chính thức là của "
+        "MAE; số của MERA được lưu riêng, không thay thế"
+    )
+    assert [i.row for i in validation.authority_issues(obs, cat, "NSO", "G")] == [23]
+    assert [i.row for i in validation.authority_issues(obs, cat, "MAE", "G")] == [21, 22]
+    assert validation.authority_issues(obs, cat, None, "G") == []
+
+
+def test_a_regime_that_carries_no_indicator_yet(use_store: Path, tmp_path: Path) -> None:
+    """A regime added to the catalog before its indicators: every row is refused as not carried
+    by it, and nothing is missing."""
+    import shutil
+
+    from analytics.catalog import load_catalog
+    from analytics.submission_files import read_sheets
+
+    folder = shutil.copytree(
+        Path(__file__).resolve().parent.parent / "data" / "catalog", tmp_path / "cat"
+    )
+    with (folder / "regimes.yml").open("a", encoding="utf-8") as f:
+        f.write(
+            "\n- code: BC_MOI_THANG\n  name_vi: Báo cáo mới\n  name_en: A new report\n"
+            "  frequency: M\n  submitters: [provinces]\n  receiver: VPCP\n  level: province\n"
+            "  indicators: []\n"
+        )
+    grid = form_grid()
+    header_row(grid, "Chế độ")[1] = "BC_MOI_THANG"
+    path = write_csv(tmp_path / "moi.csv", grid)
+    form = validation.parse_form(read_sheets(path.read_bytes(), path.name))
+    checked = validation.validate(form, load_catalog(str(folder)), None, RECEIVED)
+    assert [(i.kind, i.row) for i in checked.issues] == [
+        ("not_in_regime", r) for r in range(10, 22)
+    ]
+    assert checked.issues[0].en == "indicator IIP is not carried by regime BC_MOI_THANG"
+    assert checked.obs.empty
+
+
+def test_nearest_codes_are_suggested_for_the_first_fifty_problems_only(
+    use_store: Path, tmp_path: Path
+) -> None:
+    """The fuzzy search for the nearest codes stops once the report's 50 problems are listed."""
+    grid = form_grid()
+    rows = data_rows(grid)
+    for k in range(40):
+        grid.append([100 + k, f"CPI{k}", "", "04", rows[2][4], 1.0, None, None])
+    checked = _validate(write_csv(tmp_path / "many.csv", grid))
+    unknown = [i for i in checked.issues if i.kind == "unknown_indicator"]
+    assert len(unknown) == 40 and len(checked.issues) == 40
+    grid = form_grid()
+    for k in range(60):
+        grid.append([100 + k, f"CPI{k}", "", "04", "", 1.0, None, None])
+    header_row(grid, "Trạng thái")[1] = "xyz"  # a header problem counts too
+    checked = _validate(write_csv(tmp_path / "more.csv", grid))
+    unknown = [i for i in checked.issues if i.kind == "unknown_indicator"]
+    assert [i.kind for i in checked.issues[:1]] == ["bad_status"]
+    assert (
+        unknown[48].en
+        == "unknown indicator 'CPI48'; nearest valid codes: CPI, CPI_YOY, CPI_MOM, CPI_CORE"
+    )
+    assert unknown[48].vi.startswith("Không có chỉ tiêu 'CPI48'; mã gần nhất: CPI")
+    assert (unknown[49].en, unknown[49].vi) == (
+        "unknown indicator 'CPI49'",
+        "Không có chỉ tiêu 'CPI49'",
+    )
+
+
+def test_an_agency_outside_the_regime_may_still_report_its_own_area(
+    use_store: Path, tmp_path: Path
+) -> None:
+    """A province sending NSO's monthly statistical form: refused as not a submitter, but its rows
+    for its own province are not also refused as outside its area."""
+    grid = form_grid("NSO", "TK_KTXH_THANG", "2022-07")
+    header_row(grid, "Cơ quan")[1] = "UBND_04"
+    for row in data_rows(grid):
+        row[3] = "04" if row[1] in ("CPI", "IIP") else "VN"
+    checked = _validate(write_csv(tmp_path / "p.csv", grid))
+    kinds = [i.kind for i in checked.issues]
+    assert kinds[0] == "not_submitter"
+    assert kinds.count("area_not_agency") == len(data_rows(grid)) - 2
+    cpi = next(r for r in data_rows(grid) if r[1] == "CPI")
+    assert not any(i.row == grid.index(cpi) + 1 for i in checked.issues)
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("2022-08-17", dt.date(2022, 8, 17)),  # the day of the request
+        ("17/08/2022", None),  # a day written the other way round is not a period
+        ("2022-08", dt.date(2022, 8, 1)),
+        ("2022-Q3", dt.date(2022, 7, 1)),
+        ("2022", dt.date(2022, 1, 1)),
+        ("2022-H1", None),  # six months: not a period an ad hoc report is asked for
+        ("2022-9M", None),
+    ],
+)
+def test_an_ad_hoc_report_names_a_day_month_quarter_or_year(
+    text: str, period: dt.date | None, use_store: Path, tmp_path: Path
+) -> None:
+    grid = form_grid("UBND_04", "BC_DOTXUAT_TTG", "2022-08")
+    header_row(grid, "Kỳ báo cáo")[1] = text
+    checked = _validate(write_csv(tmp_path / "adhoc.csv", grid), received=dt.datetime(2022, 12, 30))
+    assert (checked.period, checked.freq) == (period, "adhoc")
+    if period is None:
+        [error] = checked.errors
+        assert error.line("en") == (
+            f"sheet 'adhoc', row 4, column B, value '{text}': period does not match the frequency "
+            "of regime BC_DOTXUAT_TTG: expected a date or month"
+        )
+        assert (
+            error.vi
+            == "kỳ báo cáo không khớp tần suất của chế độ BC_DOTXUAT_TTG: cần ngày hoặc tháng"
+        )
+    else:
+        assert checked.issues == []  # no cut-off window nor deadline: it is asked for when needed
+        cpi = checked.obs.set_index("indicator").loc["CPI_YOY"]
+        assert (cpi["period"], cpi["freq"]) == (period.replace(day=1), "M")  # a monthly series
