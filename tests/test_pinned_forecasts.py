@@ -89,6 +89,8 @@ def test_calibration_factors_are_the_quantiles_of_the_errors_at_each_level() -> 
     z = np.append(z, [np.nan, np.inf])  # not finite: ignored
     got = calibration_factors(z, (80, 95))
     assert got == {80: pytest.approx(80.2), 95: pytest.approx(95.05)}
+    # a plain list with None where the error is unknown (as JSON gives it) is read the same way
+    assert calibration_factors([*z[:100].tolist(), None], (80, 95)) == got
     # too few errors: the normal quantiles
     few = calibration_factors(np.array([5.0] * 29), (80, 95))
     assert few == {80: pytest.approx(1.281552, abs=1e-6), 95: pytest.approx(1.959964, abs=1e-6)}
@@ -98,13 +100,16 @@ def test_calibration_factors_are_the_quantiles_of_the_errors_at_each_level() -> 
 def test_calibration_factors_per_step_ahead() -> None:
     from forecasts.api import calibration_factors
 
-    # 100 windows x 3 steps: |z| 1..100 at step 1, twice that at step 2; step 3 known 10 times
+    # 100 windows x 4 steps: |z| 1..100 at step 1, twice that at step 2; step 3 known 10 times,
+    # step 4 known exactly 30 times (|z| 1..30: its 80% quantile is 24.2)
     base = np.arange(1, 101, dtype=float)
-    z = np.column_stack([base, -2 * base, np.where(base <= 10, 3.0, np.nan)])
+    z = np.column_stack(
+        [base, -2 * base, np.where(base <= 10, 3.0, np.nan), np.where(base <= 30, base, np.nan)]
+    )
     got = calibration_factors(z, (80,))[80]
     pooled = np.quantile(np.abs(z[np.isfinite(z)]), 0.8)
-    # each step its own quantile; a step with fewer than 30 errors the quantile of all steps
-    np.testing.assert_allclose(got, [80.2, 160.4, pooled])
+    # each step its own quantile from 30 errors on; a step with fewer the quantile of all steps
+    np.testing.assert_allclose(got, [80.2, 160.4, pooled, 24.2])
 
 
 def test_auto_scales_its_backtest_errors_by_the_final_forecasts_deviation() -> None:
