@@ -89,6 +89,8 @@ def test_calibration_factors_are_the_quantiles_of_the_errors_at_each_level() -> 
     z = np.append(z, [np.nan, np.inf])  # not finite: ignored
     got = calibration_factors(z, (80, 95))
     assert got == {80: pytest.approx(80.2), 95: pytest.approx(95.05)}
+    # a plain list with None where the error is unknown (as JSON gives it) is read the same way
+    assert calibration_factors([*z[:100].tolist(), None], (80, 95)) == got
     # too few errors: the normal quantiles
     few = calibration_factors(np.array([5.0] * 29), (80, 95))
     assert few == {80: pytest.approx(1.281552, abs=1e-6), 95: pytest.approx(1.959964, abs=1e-6)}
@@ -98,13 +100,16 @@ def test_calibration_factors_are_the_quantiles_of_the_errors_at_each_level() -> 
 def test_calibration_factors_per_step_ahead() -> None:
     from forecasts.api import calibration_factors
 
-    # 100 windows x 3 steps: |z| 1..100 at step 1, twice that at step 2; step 3 known 10 times
+    # 100 windows x 4 steps: |z| 1..100 at step 1, twice that at step 2; step 3 known 10 times,
+    # step 4 known exactly 30 times (|z| 1..30: its 80% quantile is 24.2)
     base = np.arange(1, 101, dtype=float)
-    z = np.column_stack([base, -2 * base, np.where(base <= 10, 3.0, np.nan)])
+    z = np.column_stack(
+        [base, -2 * base, np.where(base <= 10, 3.0, np.nan), np.where(base <= 30, base, np.nan)]
+    )
     got = calibration_factors(z, (80,))[80]
     pooled = np.quantile(np.abs(z[np.isfinite(z)]), 0.8)
-    # each step its own quantile; a step with fewer than 30 errors the quantile of all steps
-    np.testing.assert_allclose(got, [80.2, 160.4, pooled])
+    # each step its own quantile from 30 errors on; a step with fewer the quantile of all steps
+    np.testing.assert_allclose(got, [80.2, 160.4, pooled, 24.2])
 
 
 def test_auto_scales_its_backtest_errors_by_the_final_forecasts_deviation() -> None:
@@ -231,6 +236,7 @@ def test_annual_figures_follow_the_time_rule() -> None:
     got = {agg: annual(df, agg)["y"].tolist() for agg in ("sum", "mean", "last")}
     assert got == {"sum": [5.0, 9.0], "mean": [2.5, 4.5], "last": [1.0, 2.0]}
     assert annual(df, "sum")["n_periods"].tolist() == [2, 2]
+    assert annual(df, "mean").columns.tolist() == ["unique_id", "year", "n_periods", "y"]
 
 
 # -- the year-end arithmetic on paths the test chooses -----------------------------------------
@@ -309,6 +315,7 @@ def test_year_end_uses_the_actuals_then_the_forecasts_of_that_year() -> None:
     assert nothing_yet["projection"] == pytest.approx(12.0)
     done = year_end(hist, fc.iloc[:0], 2025, "mean", model="m", target=1.0)
     assert (done["n_actual"], done["n_forecast"], done["p_target"]) == (6, 0, 1.0)
+    assert done["n_paths"] == 1  # the year is known: one path, no spread
     with pytest.raises(ValueError, match="no intervals for 'auto'"):
         year_end(hist, fc, 2026, "sum")
 
@@ -351,3 +358,68 @@ def test_reconcile_refuses_series_ending_on_different_periods() -> None:
     fc = fc[~((fc["unique_id"] == _uid("P1")) & (fc["ds"] == fc["ds"].max()))]
     with pytest.raises(ValueError, match="end on different periods"):
         reconcile(fc, None, areas=AREAS, method="bottom_up")
+
+
+def test_exact_decimals_are_read_as_floats() -> None:
+    """Values fetched as exact decimals (DuckDB's DECIMAL arrives as ``decimal.Decimal``) give the
+    same paths and odds as floats; Python refuses ``Decimal + float``, so they are converted first."""
+    from decimal import Decimal
+
+    from forecasts.targets import simulate_paths, target_probability
+
+    def dec(a: np.ndarray) -> np.ndarray:
+        return np.array([[Decimal(str(v)) for v in row] for row in np.atleast_2d(a)], dtype=object)
+
+    mean, sd = np.array([10.0, 20.0, 30.0]), np.array([1.0, 2.0, 2.0])
+    got = simulate_paths(dec(mean)[0], dec(sd)[0], n_paths=4, seed=7)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, simulate_paths(mean, sd, n_paths=4, seed=7))
+    ytd = np.array([1.0, 2.0])
+    exact = target_probability(dec(ytd)[0], dec(PATHS), "sum", 18.0, ">=", level=(50,))
+    assert exact == target_probability(ytd, PATHS, "sum", 18.0, ">=", level=(50,))
+    assert (exact["projection"], exact["p_target"]) == (18.0, 0.6)
+
+
+def _year_2026() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Actuals January-June 2026; a forecast of the WHOLE year (as a backtest gives), mean 10 + t,
+    80% and 95% intervals whose standard deviation is 1, 2, ... 12."""
+    hist = pd.DataFrame({"ds": pd.date_range("2026-01-01", periods=6, freq="MS"), "y": 3.0})
+    t = np.arange(12.0)
+    sd = t + 1
+    fc = pd.DataFrame({"ds": pd.date_range("2026-01-01", periods=12, freq="MS"), "m": 10 + t})
+    for lv in (80, 95):
+        z = norm.ppf(0.5 + lv / 200)
+        fc[f"m-lo-{lv}"], fc[f"m-hi-{lv}"] = fc["m"] - z * sd, fc["m"] + z * sd
+    return hist, fc
+
+
+def test_year_end_simulates_the_rest_of_the_year_from_the_widest_interval() -> None:
+    """The forecast rows at or before the last actual are not used; the standard deviation is the
+    widest interval's half-width over its normal quantile; seed, dependence, base and levels are
+    passed on: the result equals target_probability on the paths worked out here."""
+    from forecasts.targets import simulate_paths, target_probability, year_end
+
+    hist, fc = _year_2026()
+    got = year_end(hist, fc, 2026, "sum", model="m", target=120.0, base=100.0, n_paths=50,
+                   seed=3, dependence="independent", level=(50,))  # fmt: skip
+    mean, sd = 10 + np.arange(6.0, 12.0), np.arange(7.0, 13.0)  # July to December
+    paths = simulate_paths(mean, sd, n_paths=50, seed=3, dependence="independent")
+    want = target_probability(np.full(6, 3.0), paths, "sum", 120.0, ">=", 100.0, (50,))
+    assert set(got) == {*want, "year", "n_actual", "n_forecast"}
+    assert {k: got[k] for k in want} == pytest.approx(want, rel=1e-12)
+    assert (got["year"], got["n_actual"], got["n_forecast"]) == (2026, 6, 6)
+    # 18 actual + 111 forecast = 129 is +29% on 100; the sum's spread is 24.5 (the median of 50
+    # paths: about 4.3)
+    assert got["projection"] == pytest.approx(29.0, abs=13.0)
+
+
+def test_year_end_defaults_are_4000_random_walk_paths_from_seed_0() -> None:
+    from forecasts.targets import simulate_paths, target_probability, year_end
+
+    hist, fc = _year_2026()
+    got = year_end(hist, fc, 2026, "mean", model="m", target=12.0)
+    paths = simulate_paths(10 + np.arange(6.0, 12.0), np.arange(7.0, 13.0), 4000, 0)
+    want = target_probability(np.full(6, 3.0), paths, "mean", 12.0)
+    assert got["n_paths"] == 4000 and set(want) == {"projection", "lo-80", "hi-80", "lo-95",
+                                                     "hi-95", "p_target", "n_paths"}  # fmt: skip
+    assert {k: got[k] for k in want} == pytest.approx(want, rel=1e-12)

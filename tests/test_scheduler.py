@@ -291,6 +291,11 @@ def test_due_times_exclude_the_watermark_and_include_now(ledger: None) -> None:
     due = catchup.due_times("0 6 20 * *", _vn(2026, 7, 20, 6), _vn(2026, 9, 20, 6))
     assert due == [_vn(2026, 8, 20, 6), _vn(2026, 9, 20, 6)]
     assert catchup.due_times("0 6 20 * *", _vn(2026, 7, 20, 6), _vn(2026, 8, 20, 5, 59)) == []
+    # (after, until] to the microsecond: a watermark a microsecond before a fire time owes it
+    just_before = _vn(2026, 8, 20, 5, 59, 59, 999999)
+    assert catchup.due_times("0 6 20 * *", just_before, _vn(2026, 8, 20, 6)) == [
+        _vn(2026, 8, 20, 6)
+    ]
     assert catchup.now().utcoffset() == dt.timedelta(hours=7)
     s = Schedule("m", "0 6 20 * *")
     catchup.mark(s, _vn(2026, 7, 1))
