@@ -5,6 +5,9 @@ as April 2020 or August 2021 in Việt Nam drags both for years after. :func:`cl
 points as R's ``forecast::tsclean`` does (residuals of a robust STL decomposition beyond three
 interquartile ranges from their quartiles; in logs for positive series, where shocks are
 proportional) and replaces them with the decomposition's trend plus season, the worst first.
+Only shocks the series came back from are replaced (:func:`shocks`): a level shift, as in the
+tourism series that collapsed in 2020 and stayed down, is what the models must follow, and a run
+of odd months in the last half season cannot be told from the start of one yet.
 """
 
 from __future__ import annotations
