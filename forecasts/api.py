@@ -268,8 +268,9 @@ def forecast(
     over ``n_windows`` windows of ``h`` steps and calibrates its intervals on the pooled
     standardised backtest errors of all series of the same frequency. With ``clean`` "auto" fits
     its pool on the history with outliers replaced (:func:`forecasts.outliers.clean`: a lockdown
-    month must not drag the levels and seasons it extrapolates); its backtest errors are still
-    measured on the series as it is. Off by default: it did worse on the GSO tuning windows.
+    month the series came back from must not drag the levels and seasons it extrapolates; a level
+    shift is left for the models to follow); its backtest errors are still measured on the series
+    as it is. Off by default: it did worse on the GSO tuning windows.
     Returns ``unique_id, ds, <model>, <model>-lo-<level>, <model>-hi-<level>``; notes about
     fallbacks and filled gaps are in ``result.attrs["notes"]`` (summed up in one
     :class:`ForecastNotesWarning`). With ``fitted=True`` also returns
@@ -367,26 +368,28 @@ def calibration_factors(
 
 
 def _calibrate(results: list[dict[str, Any]], level: Sequence[int]) -> None:
-    """Turn each auto forecast's (mean, sd) into intervals with factors pooled by frequency.
+    """Turn each auto forecast's (mean, scale) into intervals with factors pooled by frequency
+    and kind of scale (:func:`forecasts.engine.calibration_scores`).
 
     A backtest pools the errors of each window apart (the latest windows of all series, then
     the ones before...): a window's intervals are calibrated on the inner backtests of its own
     history only, never on errors made after its cutoff.
     """
-    pools: dict[tuple[int, int], list[np.ndarray]] = {}
+    pools: dict[tuple[int, int, str], list[np.ndarray]] = {}
     for r in results:
         for _, info, back in _auto_pairs(r):
-            pools.setdefault((r["season"], back), []).append(info["z"])
+            pools.setdefault((r["season"], back, info.get("kind", "sd")), []).append(info["z"])
     factors = {
         key: calibration_factors(np.vstack([np.atleast_2d(z) for z in zs]), level)
         for key, zs in pools.items()
     }
     for r in results:
         for cols, info, back in _auto_pairs(r):
-            f = factors[(r["season"], back)]
+            f = factors[(r["season"], back, info.get("kind", "sd"))]
             k = len(cols["auto"])
+            scale = info.get("scale", info["sd"])
             for lv in level:
-                half = np.broadcast_to(f[lv], (len(info["sd"]),))[:k] * info["sd"][:k]
+                half = np.broadcast_to(f[lv], (len(scale),))[:k] * scale[:k]
                 cols[f"auto-lo-{lv}"] = cols["auto"] - half
                 cols[f"auto-hi-{lv}"] = cols["auto"] + half
 

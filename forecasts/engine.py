@@ -297,19 +297,50 @@ def auto(s: Series, job: Job, end: int, h: int) -> dict[str, Any]:
     if job.fitted and all(f is not None for f in fits):
         fitted = _combine([f for f in fits if f is not None], ws, job.combine)
     sd = _mean_sd(sds)
-    # the errors over the final forecast's own standard deviation per step: the yardstick the
-    # intervals are drawn with, so the score means the same at calibration and at forecast time
-    # (an inner fit's narrower deviation before a shock, times the final one's that has seen
-    # it, counted the shock twice)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.vstack(inner) / sd[None, :] if inner else np.empty((0, h))
+    z, scale, kind = calibration_scores(sd, inner, h)
     return {
         "mean": _combine(means, ws, job.combine),
         "sd": sd,
-        "z": np.where(np.isfinite(z), z, np.nan),
+        "scale": scale,
+        "kind": kind,
+        "z": z,
         "weights": {m: w / total for m, w in used.items()},
         "fitted": fitted,
     }
+
+
+def calibration_scores(
+    sd: np.ndarray, inner: list[np.ndarray], h: int
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Calibration scores of auto's inner backtest errors, the scale the interval is drawn with,
+    and the kind of scale ("sd" or "series": scores of the two kinds are pooled apart).
+
+    The yardstick is the final forecast's own standard deviation per step ``sd`` (an inner fit's,
+    narrower before a shock, times the final one's that has seen it, counted the shock twice).
+    The pool models' deviations misjudge whole kinds of series, though (on the GSO tuning windows
+    80% intervals covered 93% of consumer-price months and 66% of state-investment months), so
+    with two inner windows or more the deviation is corrected halfway (a geometric mean) towards
+    the size of the series' own backtest errors: ``sd * sqrt(mae / mean(sd))``. Each window's
+    errors are scored against the mean absolute error of the *other* windows, as the forecast's
+    scale is made from windows that do not contain its errors (scored against their own error
+    size, the scores came out small and the intervals too narrow).
+    """
+    if not inner:
+        return np.empty((0, h)), sd, "sd"
+    E = np.vstack(inner)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        size = np.array([np.nanmean(np.abs(e)) if np.isfinite(e).any() else np.nan for e in E])
+        ok = np.isfinite(size) & (size > 0)
+        level = float(np.mean(sd))
+        if ok.sum() >= 2 and np.isfinite(level) and level > 0:
+            rows = []
+            for i in range(len(E)):
+                others = ok & (np.arange(len(E)) != i)
+                rows.append(E[i] / (sd * np.sqrt(np.mean(size[others]) / level)))
+            z, scale, kind = np.vstack(rows), sd * np.sqrt(np.mean(size[ok]) / level), "series"
+        else:
+            z, scale, kind = E / sd[None, :], sd, "sd"
+    return np.where(np.isfinite(z), z, np.nan), scale, kind
 
 
 # -- one series, one job ------------------------------------------------------------------------

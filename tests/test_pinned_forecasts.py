@@ -7,6 +7,8 @@ factor equal to the 80% one, a range target read as one-sided) fails.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -126,9 +128,61 @@ def test_auto_scales_its_backtest_errors_by_the_final_forecasts_deviation() -> N
     final = [fit_predict(m, s, 60, 6, (80,))[0] for m in ("naive", "snaive")]
     sd = np.mean([(f["hi-80"] - f["lo-80"]) / (2 * norm.ppf(0.9)) for f in final], axis=0)
     np.testing.assert_allclose(info["sd"], sd)
-    for row, c in zip(info["z"], (48, 54), strict=True):  # the inner windows, oldest first
-        inner = np.median([fit_predict(m, s, c, 6, ())[0]["mean"] for m in ("naive", "snaive")], 0)
-        np.testing.assert_allclose(row * sd, y[c : c + 6] - inner)
+    errors = [
+        y[c : c + 6]
+        - np.median([fit_predict(m, s, c, 6, ())[0]["mean"] for m in ("naive", "snaive")], 0)
+        for c in (48, 54)  # the inner windows, oldest first
+    ]
+    size = [np.mean(np.abs(e)) for e in errors]
+    # two windows: each scored against the deviation corrected halfway towards the size of the
+    # other window's errors; the forecast's scale corrected towards the size of both
+    assert info["kind"] == "series"
+    for row, e, other in zip(info["z"], errors, size[::-1], strict=True):
+        np.testing.assert_allclose(row * sd * np.sqrt(other / sd.mean()), e)
+    np.testing.assert_allclose(info["scale"], sd * np.sqrt(np.mean(size) / sd.mean()))
+    # one window: the final forecast's own deviation
+    one = auto(s, dataclasses.replace(job, n_windows=1), 60, 6)
+    assert one["kind"] == "sd"
+    np.testing.assert_allclose(one["scale"], sd)
+    np.testing.assert_allclose(one["z"][0] * sd, errors[1])
+
+
+def test_calibration_scores_correct_the_deviation_towards_the_series_errors() -> None:
+    """A series whose backtest errors are four times its models' deviation gets intervals twice
+    as wide as that deviation would give (a geometric mean); its scores are measured on the
+    other windows' error size, never on the window's own."""
+    from forecasts.engine import calibration_scores
+
+    sd = np.array([1.0, 3.0])  # mean 2
+    inner = [np.array([8.0, -8.0]), np.array([4.0, np.nan]), np.array([-12.0, 12.0])]
+    z, scale, kind = calibration_scores(sd, inner, 2)
+    assert kind == "series"
+    np.testing.assert_allclose(scale, sd * np.sqrt(8.0 / 2.0))  # sizes 8, 4, 12: mean 8
+    others = [8.0, 10.0, 6.0]  # the mean size of the two other windows
+    for row, e, o in zip(z, inner, others, strict=True):
+        np.testing.assert_allclose(row, e / (sd * np.sqrt(o / 2.0)))
+    # one window, or windows without errors: scored against the deviation itself
+    z1, scale1, kind1 = calibration_scores(sd, inner[:1], 2)
+    assert kind1 == "sd" and np.array_equal(scale1, sd)
+    np.testing.assert_allclose(z1, [[8.0, -8.0 / 3.0]])
+    assert calibration_scores(sd, [], 2)[2] == "sd"
+    zero = calibration_scores(sd, [np.zeros(2), np.zeros(2)], 2)
+    assert zero[2] == "sd"
+
+
+def test_backtest_pools_scores_of_each_kind_of_scale_apart() -> None:
+    from forecasts.api import _calibrate
+
+    def window(kind: str, zs: float, scale: float) -> dict:
+        return {"cols": {"auto": np.array([10.0])},
+                "auto": {"sd": np.array([1.0]), "scale": np.array([scale]), "kind": kind,
+                         "z": np.full((40, 1), zs)}}  # fmt: skip
+
+    results = [{"season": 12, "rows": [window("sd", 1.0, 1.0)]} for _ in range(2)]
+    results += [{"season": 12, "rows": [window("series", 3.0, 2.0)]} for _ in range(2)]
+    _calibrate(results, (80,))
+    hi = [r["rows"][0]["cols"]["auto-hi-80"][0] for r in results]
+    np.testing.assert_allclose(hi, [11.0, 11.0, 16.0, 16.0])  # 10 + 1 x 1, 10 + 3 x 2
 
 
 def test_backtest_windows_are_calibrated_on_their_own_past() -> None:
