@@ -9,6 +9,10 @@ libfaketime 0.9.10 and Python 3.11 disagree on the monotonic clock: with it fake
 (``FAKETIME_DONT_FAKE_MONOTONIC=1``), libfaketime's ``clock_nanosleep`` refuses the absolute
 monotonic deadlines of ``time.sleep``. The tests keep the monotonic clock real and give the processes
 a ``sitecustomize`` whose ``time.sleep`` waits in ``select`` instead; only the wall clock is faked.
+With the monotonic clock real, libfaketime's "monotonic fix" (on by default with this glibc) is not
+needed and only does harm: its ``pthread_cond_timedwait`` returns early (as its README warns), so
+every waiting thread spins; a tiny notebook's kernel took 2.3 CPU-seconds instead of 0.3. It is
+turned off (``FAKETIME_FORCE_MONOTONIC_FIX=0``, the README's run-time switch).
 
 The ``faketime`` wrapper creates ``/dev/shm/sem.faketime_sem_<pid>`` and ``faketime_shm_<pid>`` with
 ``O_EXCL`` and removes them only when it outlives its program: a wrapper killed earlier (a timeout, a
@@ -135,6 +139,7 @@ def world(tmp_path: Path) -> dict[str, str]:
         NRIS_SCHEDULES=str(tmp_path / "schedules.yml"),
         TZ="Asia/Ho_Chi_Minh",  # faketime reads the times below as local times
         FAKETIME_DONT_FAKE_MONOTONIC="1",
+        FAKETIME_FORCE_MONOTONIC_FIX="0",  # see the module's docstring
         PYTHONPATH=os.pathsep.join([str(fix), str(ROOT), env.get("PYTHONPATH", "")]),
     )
     env["HOME_TMP"] = str(tmp_path)
