@@ -59,6 +59,31 @@ def test_bottom_up_keeps_the_provinces_and_adds_them_up() -> None:
     assert np.allclose(width, 4.0)
 
 
+def test_without_in_sample_errors_the_provinces_are_added_up() -> None:
+    """MinTrace weighs in-sample errors: with no ``fitted``, even ``ols`` (which could run on the
+    summing matrix alone) is not tried; with fits that are all NaN (a model without in-sample
+    values) MinT has nothing to weigh, fails, and bottom-up runs WITHOUT those errors."""
+    from forecasts import reconcile
+
+    fc = _base_forecasts({"VN": 100.0, "R1": 50.0, "R2": 40.0})
+    bottom = reconcile(fc, None, areas=AREAS, method="bottom_up")
+    assert bottom.loc[bottom["unique_id"] == _uid("VN"), "m"].tolist() == [60.0, 63.0]
+    no_fit = reconcile(fc, None, areas=AREAS, method="ols")
+    assert no_fit.attrs["methods"] == {"X": "bottom_up"}
+    pd.testing.assert_frame_equal(no_fit, bottom)
+    hist = pd.date_range("2025-01-01", periods=12, freq="MS")
+    fitted = pd.DataFrame(
+        [
+            {"unique_id": _uid(a), "ds": d, "y": 1.0, "m": np.nan}
+            for a in AREAS["code"]
+            for d in hist
+        ]
+    )
+    nan_fit = reconcile(fc, fitted, areas=AREAS, method="mint_shrink")
+    assert nan_fit.attrs["methods"] == {"X": "bottom_up"}
+    pd.testing.assert_frame_equal(nan_fit, bottom)
+
+
 def test_mint_leaves_coherent_noise_free_forecasts_near_the_base() -> None:
     from forecasts import reconcile
 
