@@ -370,6 +370,9 @@ def test_hierarchy_summing_matrix_and_tags() -> None:
     assert list(tags) == ["province"]
     with pytest.raises(ValueError, match="unknown area code"):
         hierarchy([_uid("P1"), _uid("ZZ")], AREAS)
+    six = [_uid(f"Z{i}") for i in range(1, 7)]  # the message names the first five
+    with pytest.raises(ValueError, match=r"code\(s\) \['Z1', 'Z2', 'Z3', 'Z4', 'Z5'\]$"):
+        hierarchy([_uid("P1"), *six], AREAS)
     with pytest.raises(ValueError, match="expected one indicator"):
         hierarchy([_uid("P1"), f"Y{SEP}P2"], AREAS)
     with pytest.raises(ValueError, match="no province series"):
