@@ -100,7 +100,7 @@ def test_mint_leaves_coherent_noise_free_forecasts_near_the_base() -> None:
             pd.DataFrame({"unique_id": _uid(area), "ds": hist, "y": y, "m": y + noise})
         )
     fitted = pd.concat(fitted_rows, ignore_index=True)
-    out = reconcile(fc, fitted, areas=AREAS, method="mint_shrink")
+    out = reconcile(fc, fitted, areas=AREAS)  # mint_shrink by default
     assert out.attrs["methods"] == {"X": "mint_shrink"}
     merged = fc.merge(out, on=["unique_id", "ds"], suffixes=("_base", ""))
     assert np.allclose(merged["m"], merged["m_base"], atol=1e-6)
@@ -368,6 +368,8 @@ def test_hierarchy_summing_matrix_and_tags() -> None:
     only_provinces, tags = hierarchy([_uid("P2"), _uid("P1")], AREAS)
     assert only_provinces["unique_id"].tolist() == [_uid("P1"), _uid("P2")]
     assert list(tags) == ["province"]
+    # object arrays, as hierarchicalforecast's own aggregate() gives its tags
+    assert [v.dtype for v in tags.values()] == [np.dtype(object)]
     with pytest.raises(ValueError, match="unknown area code"):
         hierarchy([_uid("P1"), _uid("ZZ")], AREAS)
     six = [_uid(f"Z{i}") for i in range(1, 7)]  # the message names the first five
@@ -377,6 +379,21 @@ def test_hierarchy_summing_matrix_and_tags() -> None:
         hierarchy([_uid("P1"), f"Y{SEP}P2"], AREAS)
     with pytest.raises(ValueError, match="no province series"):
         hierarchy([_uid("VN")], AREAS)
+
+
+def test_each_indicator_is_reconciled_in_its_own_hierarchy() -> None:
+    """Two indicators in one frame (Y's rows first): each nation is the sum of its own provinces,
+    and the methods are reported in indicator order."""
+    from forecasts import reconcile
+
+    x = _base_forecasts({"VN": 100.0, "R1": 50.0, "R2": 40.0})
+    y = x.assign(unique_id=x["unique_id"].str.replace("X", "Y"))
+    y[["m", "m-lo-80", "m-hi-80"]] *= 10
+    out = reconcile(pd.concat([y, x], ignore_index=True), None, areas=AREAS, method="bottom_up")
+    assert list(out.attrs["methods"]) == ["X", "Y"]
+    first = out[out["ds"] == "2026-01-01"].set_index("unique_id")["m"]
+    assert (first[_uid("VN")], first[f"Y{SEP}VN"], first[f"Y{SEP}R2"]) == (60.0, 600.0, 300.0)
+    assert out["unique_id"].tolist() == sorted(out["unique_id"]) and len(out) == 24
 
 
 def test_reconcile_refuses_series_ending_on_different_periods() -> None:
