@@ -394,6 +394,7 @@ def test_each_indicator_is_reconciled_in_its_own_hierarchy() -> None:
     first = out[out["ds"] == "2026-01-01"].set_index("unique_id")["m"]
     assert (first[_uid("VN")], first[f"Y{SEP}VN"], first[f"Y{SEP}R2"]) == (60.0, 600.0, 300.0)
     assert out["unique_id"].tolist() == sorted(out["unique_id"]) and len(out) == 24
+    assert out.columns.tolist() == x.columns.tolist() and out.index.tolist() == list(range(24))
 
 
 def test_reconcile_refuses_series_ending_on_different_periods() -> None:
