@@ -61,6 +61,31 @@ def test_bottom_up_keeps_the_provinces_and_adds_them_up() -> None:
     assert np.allclose(width, 4.0)
 
 
+def test_without_in_sample_errors_the_provinces_are_added_up() -> None:
+    """MinTrace weighs in-sample errors: with no ``fitted``, even ``ols`` (which could run on the
+    summing matrix alone) is not tried; with fits that are all NaN (a model without in-sample
+    values) MinT has nothing to weigh, fails, and bottom-up runs WITHOUT those errors."""
+    from forecasts import reconcile
+
+    fc = _base_forecasts({"VN": 100.0, "R1": 50.0, "R2": 40.0})
+    bottom = reconcile(fc, None, areas=AREAS, method="bottom_up")
+    assert bottom.loc[bottom["unique_id"] == _uid("VN"), "m"].tolist() == [60.0, 63.0]
+    no_fit = reconcile(fc, None, areas=AREAS, method="ols")
+    assert no_fit.attrs["methods"] == {"X": "bottom_up"}
+    pd.testing.assert_frame_equal(no_fit, bottom)
+    hist = pd.date_range("2025-01-01", periods=12, freq="MS")
+    fitted = pd.DataFrame(
+        [
+            {"unique_id": _uid(a), "ds": d, "y": 1.0, "m": np.nan}
+            for a in AREAS["code"]
+            for d in hist
+        ]
+    )
+    nan_fit = reconcile(fc, fitted, areas=AREAS, method="mint_shrink")
+    assert nan_fit.attrs["methods"] == {"X": "bottom_up"}
+    pd.testing.assert_frame_equal(nan_fit, bottom)
+
+
 def test_mint_leaves_coherent_noise_free_forecasts_near_the_base() -> None:
     from forecasts import reconcile
 
@@ -77,7 +102,7 @@ def test_mint_leaves_coherent_noise_free_forecasts_near_the_base() -> None:
             pd.DataFrame({"unique_id": _uid(area), "ds": hist, "y": y, "m": y + noise})
         )
     fitted = pd.concat(fitted_rows, ignore_index=True)
-    out = reconcile(fc, fitted, areas=AREAS, method="mint_shrink")
+    out = reconcile(fc, fitted, areas=AREAS)  # mint_shrink by default
     assert out.attrs["methods"] == {"X": "mint_shrink"}
     merged = fc.merge(out, on=["unique_id", "ds"], suffixes=("_base", ""))
     assert np.allclose(merged["m"], merged["m_base"], atol=1e-6)
@@ -397,12 +422,33 @@ def test_hierarchy_summing_matrix_and_tags() -> None:
     only_provinces, tags = hierarchy([_uid("P2"), _uid("P1")], AREAS)
     assert only_provinces["unique_id"].tolist() == [_uid("P1"), _uid("P2")]
     assert list(tags) == ["province"]
+    # object arrays, as hierarchicalforecast's own aggregate() gives its tags
+    assert [v.dtype for v in tags.values()] == [np.dtype(object)]
     with pytest.raises(ValueError, match="unknown area code"):
         hierarchy([_uid("P1"), _uid("ZZ")], AREAS)
+    six = [_uid(f"Z{i}") for i in range(1, 7)]  # the message names the first five
+    with pytest.raises(ValueError, match=r"code\(s\) \['Z1', 'Z2', 'Z3', 'Z4', 'Z5'\]$"):
+        hierarchy([_uid("P1"), *six], AREAS)
     with pytest.raises(ValueError, match="expected one indicator"):
         hierarchy([_uid("P1"), f"Y{SEP}P2"], AREAS)
     with pytest.raises(ValueError, match="no province series"):
         hierarchy([_uid("VN")], AREAS)
+
+
+def test_each_indicator_is_reconciled_in_its_own_hierarchy() -> None:
+    """Two indicators in one frame (Y's rows first): each nation is the sum of its own provinces,
+    and the methods are reported in indicator order."""
+    from forecasts import reconcile
+
+    x = _base_forecasts({"VN": 100.0, "R1": 50.0, "R2": 40.0})
+    y = x.assign(unique_id=x["unique_id"].str.replace("X", "Y"))
+    y[["m", "m-lo-80", "m-hi-80"]] *= 10
+    out = reconcile(pd.concat([y, x], ignore_index=True), None, areas=AREAS, method="bottom_up")
+    assert list(out.attrs["methods"]) == ["X", "Y"]
+    first = out[out["ds"] == "2026-01-01"].set_index("unique_id")["m"]
+    assert (first[_uid("VN")], first[f"Y{SEP}VN"], first[f"Y{SEP}R2"]) == (60.0, 600.0, 300.0)
+    assert out["unique_id"].tolist() == sorted(out["unique_id"]) and len(out) == 24
+    assert out.columns.tolist() == x.columns.tolist() and out.index.tolist() == list(range(24))
 
 
 def test_reconcile_refuses_series_ending_on_different_periods() -> None:
