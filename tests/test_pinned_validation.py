@@ -1039,3 +1039,18 @@ def test_an_ad_hoc_report_names_a_day_month_quarter_or_year(
         assert checked.issues == []  # no cut-off window nor deadline: it is asked for when needed
         cpi = checked.obs.set_index("indicator").loc["CPI_YOY"]
         assert (cpi["period"], cpi["freq"]) == (period.replace(day=1), "M")  # a monthly series
+
+
+def test_a_six_month_report_fills_last_values_and_cumulative_sums(
+    use_store: Path, tmp_path: Path
+) -> None:
+    """The 6-month provincial report: a year-to-date rate (``last``) is June's monthly value, a
+    growth to date the second quarter's; sums are the six months' cumulative figure."""
+    grid = form_grid("UBND_04", "BC_KTXH_6THANG", "2022-H1")
+    checked = _validate(write_csv(tmp_path / "h1.csv", grid), received=dt.datetime(2022, 6, 16))
+    assert checked.errors == []
+    got = checked.obs.set_index("indicator")[["period", "freq"]].apply(tuple, axis=1).to_dict()
+    assert got["PUBLIC_INVEST_RATE"] == (dt.date(2022, 6, 1), "M")
+    assert got["GRDP_GROWTH_YTD"] == (dt.date(2022, 4, 1), "Q")
+    assert got["RETAIL_SALES"] == (dt.date(2022, 1, 1), "6M")
+    assert got["UNEMPLOYMENT_RATE"] == (dt.date(2022, 1, 1), "6M")
