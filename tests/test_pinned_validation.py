@@ -1054,3 +1054,14 @@ def test_a_six_month_report_fills_last_values_and_cumulative_sums(
     assert got["GRDP_GROWTH_YTD"] == (dt.date(2022, 4, 1), "Q")
     assert got["RETAIL_SALES"] == (dt.date(2022, 1, 1), "6M")
     assert got["UNEMPLOYMENT_RATE"] == (dt.date(2022, 1, 1), "6M")
+
+
+def test_a_table_without_rows_says_so_last(use_store: Path, tmp_path: Path) -> None:
+    _, edit, kind, agency, _ = next(c for c in CASES if c[0] == "no_rows")
+    checked, _ = ingest.check(_make(tmp_path, "no_rows", edit, kind), agency, RECEIVED)
+    last = checked.issues[-1]
+    assert (last.kind, last.line("en"), last.line("vi")) == (
+        "no_rows",
+        "the table has no data rows",
+        "bảng không có dòng số liệu nào",
+    )
