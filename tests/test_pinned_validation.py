@@ -1065,3 +1065,15 @@ def test_a_table_without_rows_says_so_last(use_store: Path, tmp_path: Path) -> N
         "the table has no data rows",
         "bảng không có dòng số liệu nào",
     )
+
+
+def test_outlier_compares_six_months_with_the_six_months_a_year_before() -> None:
+    """A six-month figure is stored once a year (the first half): the change learned is the one
+    from a half to the next year's, not from two years before."""
+    halves = _series([100.0 + 10 * y for y in range(14)], "2008-01", "A").assign(freq="6M")
+    h1 = _submitted(("04", "2022-01", 240.0), ("04", "2022-01", 250.0), freq="6M")
+    [issue] = validation.outlier_issues(h1, halves, "F")  # 230 + 10 expected, scale 1% of 165
+    assert (issue.row, issue.en) == (
+        13,
+        "CPI (04) is far outside its history: expected 230.1 to 249.9",
+    )
