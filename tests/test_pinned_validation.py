@@ -1077,3 +1077,25 @@ def test_outlier_compares_six_months_with_the_six_months_a_year_before() -> None
         13,
         "CPI (04) is far outside its history: expected 230.1 to 249.9",
     )
+
+
+def test_outlier_falls_back_to_the_month_before_without_last_years_month() -> None:
+    """Three years of January peaks but last January not stored, or nothing stored in the last
+    year: the last stored value is the reference, and the peak an outlier."""
+    years = _series([150.0 if m % 12 == 0 else 100.0 for m in range(36)], "2019-01")
+    peak = _submitted(("04", "2022-01", 150.0))
+    assert validation.outlier_issues(peak, years, "F") == []
+    gap = years[years["period"] != dt.date(2021, 1, 1)]
+    [issue] = validation.outlier_issues(peak, gap, "F")
+    assert issue.en.endswith("expected 66.82 to 133.2")  # December's 100 -+ 6 x 1.2533 x 150/34
+    old = _submitted(("04", "2023-01", 200.0))  # nothing stored in 2022
+    [issue] = validation.outlier_issues(old, years, "F")
+    assert issue.en.endswith("expected 46.29 to 153.7")  # 100 -+ 6 x 1.2533 x 250/35
+
+
+def test_outlier_on_a_series_of_zeros() -> None:
+    """No change and no level: the smallest spread (1e-9) still lets a zero pass and flags a one."""
+    zeros = _series([0.0] * 24)
+    assert validation.outlier_issues(_submitted(("04", "2022-01", 0.0)), zeros, "F") == []
+    [issue] = validation.outlier_issues(_submitted(("04", "2022-01", 1.0)), zeros, "F")
+    assert issue.en.endswith("expected -0.000000006000 to 0.000000006000")
