@@ -1039,3 +1039,63 @@ def test_an_ad_hoc_report_names_a_day_month_quarter_or_year(
         assert checked.issues == []  # no cut-off window nor deadline: it is asked for when needed
         cpi = checked.obs.set_index("indicator").loc["CPI_YOY"]
         assert (cpi["period"], cpi["freq"]) == (period.replace(day=1), "M")  # a monthly series
+
+
+def test_a_six_month_report_fills_last_values_and_cumulative_sums(
+    use_store: Path, tmp_path: Path
+) -> None:
+    """The 6-month provincial report: a year-to-date rate (``last``) is June's monthly value, a
+    growth to date the second quarter's; sums are the six months' cumulative figure."""
+    grid = form_grid("UBND_04", "BC_KTXH_6THANG", "2022-H1")
+    checked = _validate(write_csv(tmp_path / "h1.csv", grid), received=dt.datetime(2022, 6, 16))
+    assert checked.errors == []
+    got = checked.obs.set_index("indicator")[["period", "freq"]].apply(tuple, axis=1).to_dict()
+    assert got["PUBLIC_INVEST_RATE"] == (dt.date(2022, 6, 1), "M")
+    assert got["GRDP_GROWTH_YTD"] == (dt.date(2022, 4, 1), "Q")
+    assert got["RETAIL_SALES"] == (dt.date(2022, 1, 1), "6M")
+    assert got["UNEMPLOYMENT_RATE"] == (dt.date(2022, 1, 1), "6M")
+
+
+def test_a_table_without_rows_says_so_last(use_store: Path, tmp_path: Path) -> None:
+    _, edit, kind, agency, _ = next(c for c in CASES if c[0] == "no_rows")
+    checked, _ = ingest.check(_make(tmp_path, "no_rows", edit, kind), agency, RECEIVED)
+    last = checked.issues[-1]
+    assert (last.kind, last.line("en"), last.line("vi")) == (
+        "no_rows",
+        "the table has no data rows",
+        "bảng không có dòng số liệu nào",
+    )
+
+
+def test_outlier_compares_six_months_with_the_six_months_a_year_before() -> None:
+    """A six-month figure is stored once a year (the first half): the change learned is the one
+    from a half to the next year's, not from two years before."""
+    halves = _series([100.0 + 10 * y for y in range(14)], "2008-01", "A").assign(freq="6M")
+    h1 = _submitted(("04", "2022-01", 240.0), ("04", "2022-01", 250.0), freq="6M")
+    [issue] = validation.outlier_issues(h1, halves, "F")  # 230 + 10 expected, scale 1% of 165
+    assert (issue.row, issue.en) == (
+        13,
+        "CPI (04) is far outside its history: expected 230.1 to 249.9",
+    )
+
+
+def test_outlier_falls_back_to_the_month_before_without_last_years_month() -> None:
+    """Three years of January peaks but last January not stored, or nothing stored in the last
+    year: the last stored value is the reference, and the peak an outlier."""
+    years = _series([150.0 if m % 12 == 0 else 100.0 for m in range(36)], "2019-01")
+    peak = _submitted(("04", "2022-01", 150.0))
+    assert validation.outlier_issues(peak, years, "F") == []
+    gap = years[years["period"] != dt.date(2021, 1, 1)]
+    [issue] = validation.outlier_issues(peak, gap, "F")
+    assert issue.en.endswith("expected 66.82 to 133.2")  # December's 100 -+ 6 x 1.2533 x 150/34
+    old = _submitted(("04", "2023-01", 200.0))  # nothing stored in 2022
+    [issue] = validation.outlier_issues(old, years, "F")
+    assert issue.en.endswith("expected 46.29 to 153.7")  # 100 -+ 6 x 1.2533 x 250/35
+
+
+def test_outlier_on_a_series_of_zeros() -> None:
+    """No change and no level: the smallest spread (1e-9) still lets a zero pass and flags a one."""
+    zeros = _series([0.0] * 24)
+    assert validation.outlier_issues(_submitted(("04", "2022-01", 0.0)), zeros, "F") == []
+    [issue] = validation.outlier_issues(_submitted(("04", "2022-01", 1.0)), zeros, "F")
+    assert issue.en.endswith("expected -0.000000006000 to 0.000000006000")
