@@ -378,16 +378,16 @@ def _calibrate(results: list[dict[str, Any]], level: Sequence[int]) -> None:
     pools: dict[tuple[int, int, str], list[np.ndarray]] = {}
     for r in results:
         for _, info, back in _auto_pairs(r):
-            pools.setdefault((r["season"], back, info.get("kind", "sd")), []).append(info["z"])
+            pools.setdefault((r["season"], back, info["kind"]), []).append(info["z"])
     factors = {
         key: calibration_factors(np.vstack([np.atleast_2d(z) for z in zs]), level)
         for key, zs in pools.items()
     }
     for r in results:
         for cols, info, back in _auto_pairs(r):
-            f = factors[(r["season"], back, info.get("kind", "sd"))]
+            f = factors[(r["season"], back, info["kind"])]
             k = len(cols["auto"])
-            scale = info.get("scale", info["sd"])
+            scale = info["scale"]
             for lv in level:
                 half = np.broadcast_to(f[lv], (len(scale),))[:k] * scale[:k]
                 cols[f"auto-lo-{lv}"] = cols["auto"] - half

@@ -217,7 +217,8 @@ def test_backtest_windows_are_calibrated_on_their_own_past() -> None:
 
     def window(zs: float) -> dict:
         return {"cols": {"auto": np.array([10.0, 10.0])},
-                "auto": {"sd": np.array([1.0, 2.0]), "z": np.full((40, 2), zs)}}  # fmt: skip
+                "auto": {"sd": np.array([1.0, 2.0]), "scale": np.array([1.0, 2.0]), "kind": "sd",
+                         "z": np.full((40, 2), zs)}}  # fmt: skip
 
     results = [{"season": 12, "rows": [window(1.5), window(50.0)]} for _ in range(2)]
     _calibrate(results, (80,))
