@@ -233,7 +233,10 @@ def test_stop_signal_leaves_no_process_and_frees_the_port(
     assert _alive(tree) == []
     _assert_port_freed(port)
     text = err.read_text()
-    assert f"stopping ({sig.name})" in text and "Traceback" not in text
+    # A kernel stopped while it starts can print ipykernel's own heartbeat thread dying as its
+    # sockets close (kernels share the server's stderr): not nris's or Voilà's, and not checked.
+    ours = text.replace("Exception in thread Heartbeat:\nTraceback", "")
+    assert f"stopping ({sig.name})" in text and "Traceback" not in ours, text
 
 
 @pytest.mark.slow
