@@ -72,6 +72,19 @@ def _read(predicate: pl.Expr, attempts: int = 3) -> tuple[pl.DataFrame, bool]:
     raise AssertionError("unreachable")
 
 
+def last_month(area: str = "VN") -> dt.date | None:
+    """The latest month of ``area`` the consolidated (authoritative) monthly figures reach, or None.
+
+    A figure kept only as another agency's own series does not move it: scheduled reports read
+    the consolidated view, so a period it has not reached is not theirs to report yet.
+    """
+    rows = _read_snapshot(
+        (pl.col("freq") == "M") & (pl.col("area") == area) & pl.col("authoritative")
+    )
+    last = rows.select(pl.col("period").max()).item()
+    return None if last is None else pd.Timestamp(last).date()
+
+
 def load(
     indicators: str | Iterable[str] | None,
     areas: str | Iterable[str] | None = None,

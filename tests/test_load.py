@@ -72,3 +72,29 @@ def test_freq_defaults_to_the_indicators_own(use_store):
         rel=0.01,  # June is still preliminary
     )
     assert set(analytics.load("RETAIL_SALES", freq="all")["freq"]) == {"M", "6M", "9M"}
+
+
+def test_reports_follow_the_consolidated_months_only(demo_store, tmp_path, monkeypatch):
+    """A national monthly figure kept only as another agency's own series (authoritative false)
+    does not make a scheduled report's period start; an authoritative one does."""
+    from test_ingest_helpers import copy_store
+
+    from analytics import store
+    from workbench.jobs import latest_period
+
+    monkeypatch.setenv("NRIS_STORE", str(copy_store(demo_store, tmp_path / "store")))
+    path = store.snapshot_info()["path"]
+    snap = pl.read_parquet(path)
+    june = snap.filter(
+        (pl.col("freq") == "M") & (pl.col("area") == "VN") & (pl.col("indicator") == "CPI")
+    ).sort("period")[-1]
+    assert june["period"].item() == dt.date(2022, 6, 1)
+    assert latest_period("M") == dt.date(2022, 6, 1)
+    assert latest_period("Q") == dt.date(2022, 4, 1)
+    july = june.with_columns(period=pl.lit(dt.date(2022, 7, 1)), authoritative=pl.lit(False))
+    pl.concat([snap, july]).write_parquet(path)
+    assert analytics.load("CPI", areas="VN", start="2022-07", source="NSO").height == 1
+    assert analytics.load("CPI", areas="VN", start="2022-07").height == 0
+    assert latest_period("M") == dt.date(2022, 6, 1)
+    pl.concat([snap, july.with_columns(authoritative=pl.lit(True))]).write_parquet(path)
+    assert latest_period("M") == dt.date(2022, 7, 1)

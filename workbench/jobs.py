@@ -216,14 +216,10 @@ def load_schedules(path: Path | None = None) -> list[Schedule]:
 
 # -- periods ----------------------------------------------------------------------------------
 def latest_period(freq: str) -> dt.date:
-    """The latest period of ``freq`` fully covered by the published snapshot's data."""
-    import polars as pl
+    """The latest period of ``freq`` fully covered by the published snapshot's national data."""
+    from analytics.load import last_month
 
-    from analytics.store import snapshot_info
-
-    info = snapshot_info()
-    frame = pl.scan_parquet(info["path"]).filter(pl.col("freq") == "M", pl.col("area") == "VN")
-    last = frame.select(pl.col("period").max()).collect().item()
+    last = last_month("VN")
     if last is None:
         raise NrisError("Kho dữ liệu chưa có số liệu tháng", "the store has no monthly data")
     d = pd.Timestamp(last) + pd.offsets.MonthEnd(0)  # last day of the latest month
