@@ -229,3 +229,29 @@ def test_worker_killed_mid_submission_keeps_what_was_acknowledged(
         assert [o["submission_id"] for o in d["observations"]] == [r.json()["submission_id"]]
     finally:
         server.stop()
+
+
+def test_workers_end_with_a_killed_supervisor(demo_store: Path, tmp_path: Path) -> None:
+    """SIGKILL to ``nris api``'s supervisor alone (not its group): its workers stop too and the
+    port is free again, instead of serving on without anyone to restart or stop them."""
+    import psutil
+
+    from workbench.api.listen import check_port_free
+
+    server = start(copy_store(demo_store, tmp_path / "store"), workers=2)
+    port = int(server.url.rsplit(":", 1)[1])
+    workers = [
+        p for p in psutil.Process(server.proc.pid).children() if "spawn" in " ".join(p.cmdline())
+    ]
+    try:
+        assert len(workers) == 2, [p.cmdline() for p in workers]
+        os.kill(server.proc.pid, signal.SIGKILL)
+        server.proc.wait(timeout=10)
+        gone, alive = psutil.wait_procs(workers, timeout=30)
+        assert not alive, f"workers still running after their supervisor was killed: {alive}"
+        check_port_free("127.0.0.1", port)
+    finally:
+        server.stop()
+        for p in workers:  # orphans now, outside the process group's reach once it has gone
+            if p.is_running():
+                p.kill()

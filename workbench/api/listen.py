@@ -4,13 +4,18 @@ uvicorn's ``--workers`` hands every worker the same listening socket, and whiche
 first accepts every connection waiting: a burst of 50 submissions could land on one worker while the
 other idled (splits of 50/0 and 20/80 were measured). Here each worker opens its own socket with
 ``SO_REUSEPORT``, so the kernel spreads the connections over the workers, and uvicorn's supervisor
-still starts, watches and replaces them.
+still starts, watches and replaces them. Each worker also ends with its supervisor, even a
+SIGKILLed one.
 """
 
 from __future__ import annotations
 
+import ctypes
 import errno
+import os
+import signal
 import socket
+import sys
 from typing import Any
 
 from analytics.errors import NrisError
@@ -30,15 +35,36 @@ def bind(host: str, port: int, reuse_port: bool = True) -> socket.socket:
     return sock
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def end_with_parent(parent: int) -> None:
+    """Have the kernel send this process SIGTERM when ``parent`` (the supervisor that started it)
+    dies, however it dies: a SIGKILLed supervisor cannot stop its workers, which would otherwise
+    keep the port and the store's writer lock. Linux only; elsewhere a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the request was made: nothing would be sent
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def worker_socket(host: str, port: int, parent: int) -> socket.socket:
+    """In a worker being started: bound to the supervisor's life, then its own socket."""
+    end_with_parent(parent)
+    return bind(host, port)
+
+
 class Listener:
     """Stands for the socket a worker opens for itself: pickled into the worker process (as
-    uvicorn passes its sockets), it arrives there as ``bind(host, port)``."""
+    uvicorn passes its sockets, again at every restart), it arrives there as
+    ``worker_socket(host, port, supervisor's pid)``."""
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
 
-    def __reduce__(self) -> tuple[Any, tuple[str, int]]:
-        return bind, (self.host, self.port)
+    def __reduce__(self) -> tuple[Any, tuple[str, int, int]]:
+        return worker_socket, (self.host, self.port, os.getpid())
 
 
 def check_port_free(host: str, port: int) -> None:
