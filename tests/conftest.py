@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,7 +108,13 @@ def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def browser():
     """Headless Chromium (Debian's) driven by Playwright, one per worker for every browser test
-    (Playwright's sync API allows one at a time in a process: a test must not start its own)."""
+    (Playwright's sync API allows one at a time in a process: a test must not start its own).
+
+    Playwright stops its driver by closing the driver's stdin and waiting for it to exit. The
+    local process pools of ``forecasts.engine`` (forked, kept for the process's life) inherit that
+    pipe when a forecast test runs on this worker after the browser started: the driver never
+    sees the end of its input and the session hung at teardown. The pools go first.
+    """
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Debian chromium not installed")
     from playwright.sync_api import sync_playwright
@@ -121,3 +128,6 @@ def browser():
         )  # fmt: skip
         yield b
         b.close()
+        engine = sys.modules.get("forecasts.engine")
+        if engine is not None:
+            engine.shutdown_pools()

@@ -419,21 +419,7 @@ def test_push_sends_a_file_with_the_token_from_the_environment(api: Server, tmp_
     assert "ACCEPTED" in out.stdout and "u33.csv" in out.stdout
     bad = path.read_text(encoding="utf-8-sig").replace("UBND_33", "UBND_37")
     (tmp_path / "bad.csv").write_text(bad, encoding="utf-8")
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "workbench.cli",
-            "push",
-            str(tmp_path / "bad.csv"),
-            "--url",
-            api.url,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_main(env, "push", str(tmp_path / "bad.csv"), "--url", api.url)  # the refusal, in here
     assert out.returncode == 2 and "HTTP 403" in out.stderr and "agency" in out.stderr
     assert "Traceback" not in out.stderr
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -13,13 +12,13 @@ import pandas as pd
 import polars as pl
 import pytest
 import vietnam_provinces as vp
+from cli_helpers import run_main
 from test_ingest_helpers import write_csv
 
 import analytics
 from analytics import store, templates
 from analytics.errors import UnknownCodeError
 
-NRIS = [sys.executable, "-m", "workbench.cli"]
 RECEIVED, ONTIME, BIRTHS = (
     "COMMUNE_ADMIN_RECEIVED",
     "COMMUNE_ADMIN_ONTIME_RATE",
@@ -118,16 +117,20 @@ def test_commune_store_aggregates_to_province_and_nation(empty_store: Path) -> N
     assert region.filter(pl.col("area") == "R1")["value"][0] == pytest.approx(expected)
 
 
-def nris(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*NRIS, *args], env={**os.environ}, capture_output=True, text=True, timeout=600
-    )
+def nris(store_folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """``nris ARGS`` on ``store_folder`` through ``main()`` (the exit status and output a process
+    would give; starting one per call only repeated the imports)."""
+    return run_main({**os.environ, "NRIS_STORE": str(store_folder)}, *args)
 
 
-@pytest.fixture
-def hue(empty_store: Path, tmp_path: Path) -> dict:
+@pytest.fixture(scope="module")
+def hue_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """Huế's People's Committee files September 2025 for 37 of its 40 communes, one of them
-    without its on-time rate; births = 1, 2, 3 ... in the form's order."""
+    without its on-time rate; births = 1, 2, 3 ... in the form's order.
+
+    Built once for the module's readers (neither test writes to the store)."""
+    tmp_path = tmp_path_factory.mktemp("hue")
+    folder = tmp_path / "store"
     header, table = templates.template_frame("BC_XA_THANG", "2025-09", "UBND_46")
     communes = list(dict.fromkeys(table["area"]))
     assert len(communes) == 40
@@ -143,12 +146,20 @@ def hue(empty_store: Path, tmp_path: Path) -> dict:
             row[3] = str(int(area))  # as Excel shows a code typed as a number: no leading zeros
         kept.append(row)
     stranger = [99, BIRTHS, "", "00070", "", 5, None, None]  # Hoàn Kiếm is Hà Nội's
-    refused = nris("submit", str(write_csv(tmp_path / "hue-bad.csv", [*kept, stranger])))
+    refused = nris(folder, "submit", str(write_csv(tmp_path / "hue-bad.csv", [*kept, stranger])))
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "area 00070 is not covered by agency UBND_46 under regime BC_XA_THANG" in refused.stdout
-    done = nris("submit", str(write_csv(tmp_path / "hue.csv", kept)))
+    done = nris(folder, "submit", str(write_csv(tmp_path / "hue.csv", kept)))
     assert done.returncode == 0, done.stdout + done.stderr
-    return {"communes": communes, "late": late, "partial": partial}
+    return folder, {"communes": communes, "late": late, "partial": partial}
+
+
+@pytest.fixture
+def hue(hue_store: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Huế's store (``hue_store``) as this test's store."""
+    folder, facts = hue_store
+    monkeypatch.setenv("NRIS_STORE", str(folder))
+    return facts
 
 
 def test_a_province_files_its_communes_and_their_completeness(hue: dict) -> None:
@@ -210,6 +221,6 @@ def test_commune_codes_typed_as_numbers_are_communes(empty_store: Path, tmp_path
     for row in grid:
         if len(row) > 6 and isinstance(row[0], int):
             row[3], row[5] = int(row[3]), 1
-    checked = nris("submit", "--check", str(write_csv(tmp_path / "hanoi.csv", grid)))
+    checked = nris(empty_store, "submit", "--check", str(write_csv(tmp_path / "hanoi.csv", grid)))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert analytics.resolve_areas("4") == ["04"]  # anywhere else: a province

@@ -1,4 +1,6 @@
-"""The inbox and ``nris submit`` against hostile files, driven through the real CLI in real processes.
+"""The inbox and ``nris submit`` against hostile files, driven through the real CLI: in real
+processes where the process matters (peak memory, a planted bug, what reaches a terminal), through
+``main()`` elsewhere.
 
 Every inbox file is its own case (a failure rejects that file, audited, and the next one goes on);
 input is bounded (a zip bomb and a giant CSV are refused early and in little memory); links are never
@@ -17,6 +19,7 @@ from pathlib import Path
 import hostile_files
 import pandas as pd
 import pytest
+from cli_helpers import run_main
 from test_ingest_helpers import copy_store, data_rows, form_grid, write_csv, write_xlsx
 
 import analytics
@@ -45,8 +48,14 @@ def env(demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> di
     return {**os.environ, "NRIS_STORE": str(folder), "NRIS_SENDERS": str(tmp_path / "no.yml")}
 
 
-def nris(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+def nris_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """``nris ARGS`` as a real process: what a terminal gets, bytes and all."""
     return subprocess.run([*NRIS, *args], env=env, capture_output=True, text=True, timeout=600)
+
+
+def nris(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """``nris ARGS`` through ``main()``: its exit status and output, without a process's imports."""
+    return run_main(env, *args)
 
 
 def measured(env: dict[str, str], *args: str) -> dict:
@@ -229,7 +238,7 @@ def test_control_characters_in_names_are_escaped(env: dict[str, str], tmp_path: 
     name = "evil\x1b]0;pwned\x07\x1b[2J\rHà Nội\u202e.csv"
     write_csv(inbox / name, form_grid())
     write_csv(inbox / "zz_dup.csv", form_grid())  # same content, sent after: a duplicate, audited
-    p = nris(env, "ingest", str(inbox))
+    p = nris_process(env, "ingest", str(inbox))
     assert p.returncode == 0, p.stdout + p.stderr
     assert "\x1b" not in p.stdout and "\x07" not in p.stdout and "\r" not in p.stdout
     assert "\u202e" not in p.stdout
@@ -238,7 +247,7 @@ def test_control_characters_in_names_are_escaped(env: dict[str, str], tmp_path: 
     last = subs.sort_values("submission_id").tail(2)
     assert last["status"].tolist() == ["accepted", "duplicate"]
     assert last["file_name"].tolist() == [name, "zz_dup.csv"]  # the audit keeps the name as sent
-    history = nris(env, "history", "CPI", "--area", "04", "--period", "2022-07")
+    history = nris_process(env, "history", "CPI", "--area", "04", "--period", "2022-07")
     assert "\x1b" not in history.stdout and "evil\\x1b" in history.stdout
 
 

@@ -38,6 +38,7 @@ import pytest
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
+TIMEZONE = "Asia/Ho_Chi_Minh"  # the schedules' (workbench.jobs.TIMEZONE), and the faked clock's
 SLEEP_FIX = """import select, time
 
 
@@ -137,7 +138,7 @@ def world(tmp_path: Path) -> dict[str, str]:
         NRIS_STORE=str(tmp_path / "store"),
         NRIS_REPORTS=str(tmp_path / "reports"),
         NRIS_SCHEDULES=str(tmp_path / "schedules.yml"),
-        TZ="Asia/Ho_Chi_Minh",  # faketime reads the times below as local times
+        TZ=TIMEZONE,  # faketime reads the times below as local times
         FAKETIME_DONT_FAKE_MONOTONIC="1",
         FAKETIME_FORCE_MONOTONIC_FIX="0",  # see the module's docstring
         PYTHONPATH=os.pathsep.join([str(fix), str(ROOT), env.get("PYTHONPATH", "")]),
@@ -216,10 +217,31 @@ def _report(env: dict[str, str], period: str) -> str:
     return (Path(env["NRIS_REPORTS"]) / "tiny" / period / "tiny.html").read_text(encoding="utf-8")
 
 
+def _ready_before(world: dict[str, str], due: dt.datetime) -> Scheduler:
+    """A scheduler started a few seconds before ``due`` (faked) that was ready before it, owing
+    nothing yet: on a machine too slow for that lead it is stopped, the store and reports go,
+    and a new one starts with a longer lead.
+
+    The faked clock runs at the real pace: each second of lead is a second waited for ``due``.
+    """
+    for lead in (5, 15, 45):
+        sched = Scheduler(world, f"{due - dt.timedelta(seconds=lead):%Y-%m-%d %H:%M:%S}")
+        log = sched.wait_for("nris.scheduler ready")
+        stamp = next(line for line in log.splitlines() if line.endswith("nris.scheduler ready"))
+        ready = dt.datetime.strptime(stamp[:23], "%Y-%m-%d %H:%M:%S,%f")  # the faked clock's
+        if ready < due.replace(tzinfo=None):
+            assert "tiny@0 6 20 * * missed: none" in log, log
+            return sched
+        sched.stop()
+        for var in ("NRIS_STORE", "NRIS_REPORTS"):
+            shutil.rmtree(world[var], ignore_errors=True)
+    raise AssertionError(f"the scheduler was never ready within {lead} s:\n{log}")
+
+
 def test_on_time_restart_downtime_and_changed_cron(world: dict[str, str]) -> None:
-    # on time: started before the due time (with room for a slow start on a busy machine: a
-    # schedule first seen after 06:00 owes nothing for that day), it runs June's report at 06:00
-    first = Scheduler(world, "2026-06-20 05:59:48")
+    # on time: started before the due time and ready before it (a schedule first seen after 06:00
+    # owes nothing for that day), it runs June's report at 06:00
+    first = _ready_before(world, dt.datetime(2026, 6, 20, 6, 0, tzinfo=ZoneInfo(TIMEZONE)))
     first.wait_for("tiny 2026-06 (due 2026-06-20 06:00:00+07:00): ok")
     first.stop(signal.SIGTERM)
     assert "report for 2026-06" in _report(world, "2026-06")

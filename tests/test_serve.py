@@ -8,8 +8,10 @@ gets the busy page, and kernels no browser connects to are culled; the token nev
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -114,6 +116,43 @@ def _wait_for(what: str, check, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+CULL_CHECK = re.compile(r"\] kernel_id=(\S+), kernel_name=\S+, last_activity=(.+)$", re.M)
+
+
+def _spared_after_idle(server: serve.Server, idle: float, *, after: str = "") -> None:
+    """Wait until a culling round found the page's one kernel idle for more than ``idle`` seconds
+    (after the log's last ``after`` line, if given) and the next round still found it: the kernel
+    was not culled.
+
+    Each culling round logs a check of every kernel (debug level) with its last activity, before
+    it decides; Voilà's log lines carry no time, so a check's time is bounded from below by when
+    this test last read the log without it. The kernel is counted all along: a culled kernel fails
+    at once rather than at the deadline. (What a fixed sleep of a few rounds only hoped for.)
+    """
+    assert server.log is not None
+    floors: list[dt.datetime | None] = []  # floors[i]: check i was logged after this time
+    read_at: dt.datetime | None = None  # when the log was last read (None: not yet)
+    deadline = time.monotonic() + 120
+    while True:
+        now = dt.datetime.now(dt.UTC)
+        assert len(_kernels(server.process.pid)) == 1, server.log.read_text()[-3000:]
+        text = server.log.read_text(errors="replace")
+        checks = list(CULL_CHECK.finditer(text))
+        floors += [read_at] * (len(checks) - len(floors))  # new: not there at the last read
+        read_at = now
+        start = text.rfind(after) if after else 0
+        past = [
+            i
+            for i, (m, floor) in enumerate(zip(checks, floors, strict=True))
+            if start >= 0 and m.start() > start and floor is not None
+            and (floor - dt.datetime.fromisoformat(m[2])).total_seconds() > idle
+        ]  # fmt: skip
+        if past and any(m[1] == checks[past[0]][1] for m in checks[past[0] + 1 :]):
+            return
+        assert time.monotonic() < deadline, f"no culling round past {idle} s idle:\n{text[-3000:]}"
         time.sleep(0.2)
 
 
@@ -376,6 +415,7 @@ def test_a_connected_page_keeps_its_kernel(demo_store: Path, tmp_path: Path, bro
     opts = serve.ServeOptions(
         port=_free_port(), preheat=False, pool_size=0, warm_outlook=False, max_kernels=1,
         connect_timeout=2, cull_interval=1, extra_env=env,
+        extra_args=["--Voila.log_level=DEBUG"],  # the culling rounds' checks: _spared_after_idle
     )  # fmt: skip
     log = tmp_path / "voila.log"
     server = serve.start(opts, log=log)
@@ -384,8 +424,8 @@ def test_a_connected_page_keeps_its_kernel(demo_store: Path, tmp_path: Path, bro
         page = ctx.new_page()
         page.goto(server.url(REPORT_PAGE))
         page.wait_for_selector(".nris-page.nris-live .nris-period select", timeout=120_000)
-        page.wait_for_timeout(6000)  # three times the connect timeout, six culling rounds
-        assert len(_kernels(server.process.pid)) == 1
+        # a culling round finds the connected kernel idle past the connect timeout: it stays
+        _spared_after_idle(server, opts.connect_timeout)
         before = page.inner_text(".nris-page.nris-live")
         page.select_option(".nris-page.nris-live .nris-period select", index=1)
         page.wait_for_function(
@@ -398,8 +438,7 @@ def test_a_connected_page_keeps_its_kernel(demo_store: Path, tmp_path: Path, bro
         # the connection drops (a tablet asleep; no beforeunload, so no shutdown request):
         # the kernel waits for its leader as long as --cull-idle, not the connect timeout
         page.close(run_before_unload=False)
-        time.sleep(6)
-        assert len(_kernels(server.process.pid)) == 1
+        _spared_after_idle(server, opts.connect_timeout, after="Websocket closed")
         ctx.close()
     finally:
         server.stop()
