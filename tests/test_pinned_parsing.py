@@ -1,0 +1,79 @@
+"""Pinned behaviour of ``validation.parse_form`` and its helpers on files built as officers send them:
+where the header fields and the table are found, which rows are data, notes or blank, and what a
+cell's value reads as. Each test writes a real CSV or XLSX file and reads it back through
+``submission_files.read_sheets``, as ``ingest.check`` does.
+
+The form is the province's monthly template (``form_grid``: the header on rows 2-7, the table's
+column titles on row 9, the indicators on rows 10-21; column B the code, D the area, E the unit, F
+the value).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from test_ingest_helpers import RECEIVED, data_rows, form_grid, write_csv
+
+from analytics import validation
+from analytics.catalog import catalog
+from analytics.submission_files import read_sheets
+
+
+def _read(path: Path) -> validation.Form:
+    return validation.parse_form(read_sheets(path.read_bytes(), path.name))
+
+
+def _validate(path: Path, received: dt.datetime = RECEIVED) -> validation.Checked:
+    return validation.validate(_read(path), catalog(), None, received)
+
+
+def _insert_after_table(grid: list[list], rows: list[list]) -> None:
+    at = grid.index(data_rows(grid)[-1]) + 1
+    grid[at:at] = rows
+
+
+def test_notes_in_the_code_column_are_not_rows(tmp_path: Path) -> None:
+    """A code cell with a blank value is a note when it holds a space, starts with '*', '(' or '-',
+    or is longer than 40 characters; any other code with a blank value is a row to check."""
+    grid = form_grid()
+    _insert_after_table(
+        grid,
+        [
+            ["", "I. Kinh tế", "", "", "", "", None, None],  # a section title
+            ["", "(*)Sơ_bộ", "", "", "", "", None, None],
+            ["", "*Ước_tính", "", "", "", "", None, None],
+            ["", "-----", "", "", "", "", None, None],  # a rule drawn with dashes
+            ["", "X" * 41, "", "", "", "", None, None],
+        ],
+    )
+    checked = _validate(write_csv(tmp_path / "notes.csv", grid))
+    assert checked.issues == []
+    assert checked.obs["src_row"].tolist() == list(range(10, 22))
+    form = _read(write_csv(tmp_path / "notes.csv", grid))
+    assert [r["row"] for r in form.rows] == list(range(10, 22))
+
+
+def test_codes_that_are_not_notes_are_checked(tmp_path: Path) -> None:
+    """A 40-character code with a blank value, and a note-like code with a value, are rows."""
+    grid = form_grid()
+    _insert_after_table(
+        grid,
+        [
+            ["", "Y" * 40, "", "04", "", "", None, None],
+            ["", "I. Kinh tế", "", "04", "", "5", None, None],
+            ["", "*CPI", "", "04", "", "5", None, None],
+        ],
+    )
+    form = _read(write_csv(tmp_path / "codes.csv", grid))
+    assert [(r["row"], r["code"]) for r in form.rows[-3:]] == [
+        (22, "Y" * 40),
+        (23, "I. Kinh tế"),
+        (24, "*CPI"),
+    ]
+    checked = validation.validate(form, catalog(), None, RECEIVED)
+    assert [(i.kind, i.row) for i in checked.issues] == [
+        ("unknown_indicator", 22),
+        ("unknown_indicator", 23),
+        ("unknown_indicator", 24),
+    ]
