@@ -77,3 +77,12 @@ def test_codes_that_are_not_notes_are_checked(tmp_path: Path) -> None:
         ("unknown_indicator", 23),
         ("unknown_indicator", 24),
     ]
+
+
+def test_an_issue_reads_in_vietnamese_unless_asked_otherwise(tmp_path: Path) -> None:
+    grid = form_grid()
+    data_rows(grid)[2][5] = "1,2x"
+    [issue] = _validate(write_csv(tmp_path / "BaoCao.csv", grid)).issues
+    assert issue.where() == "trang 'BaoCao', dòng 12, cột F, giá trị '1,2x'"
+    assert issue.line() == "trang 'BaoCao', dòng 12, cột F, giá trị '1,2x': giá trị không phải là số"
+    assert issue.line("en") == "sheet 'BaoCao', row 12, column F, value '1,2x': value is not a number"
