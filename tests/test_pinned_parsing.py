@@ -86,3 +86,23 @@ def test_an_issue_reads_in_vietnamese_unless_asked_otherwise(tmp_path: Path) -> 
     assert issue.where() == "trang 'BaoCao', dòng 12, cột F, giá trị '1,2x'"
     assert issue.line() == "trang 'BaoCao', dòng 12, cột F, giá trị '1,2x': giá trị không phải là số"
     assert issue.line("en") == "sheet 'BaoCao', row 12, column F, value '1,2x': value is not a number"
+
+
+def test_json_nan_and_infinity_are_not_numbers() -> None:
+    """A JSON report (the API's body, parsed as the API parses it) may carry NaN or a number too
+    large for a float (1e999 reads as infinity): neither is a value, whatever its magnitude."""
+    from workbench.api.submissions import SubmissionIn, json_sheets
+
+    grid = form_grid()
+    rows = [f'{{"indicator": "{r[1]}", "area": "04", "value": {r[5]}}}' for r in data_rows(grid)]
+    rows[2] = '{"indicator": "CPI", "area": "04", "value": NaN}'
+    rows[3] = '{"indicator": "CPI_YOY", "area": "04", "value": 1e999}'
+    body = f'{{"regime": "BC_KTXH_THANG", "period": "2022-07", "rows": [{", ".join(rows)}]}}'
+    doc = SubmissionIn.model_validate_json(body)
+    form = validation.parse_form(json_sheets(doc, "UBND_04"))
+    checked = validation.validate(form, catalog(), "UBND_04", RECEIVED)
+    assert [i.line("en") for i in checked.issues] == [
+        "sheet 'json', row 8, column D, value 'nan': value is not a number",
+        "sheet 'json', row 9, column D, value 'inf': value is not a number",
+    ]
+    assert checked.obs["src_row"].tolist() == [6, 7, *range(10, 18)]
