@@ -84,8 +84,12 @@ def test_an_issue_reads_in_vietnamese_unless_asked_otherwise(tmp_path: Path) -> 
     data_rows(grid)[2][5] = "1,2x"
     [issue] = _validate(write_csv(tmp_path / "BaoCao.csv", grid)).issues
     assert issue.where() == "trang 'BaoCao', dòng 12, cột F, giá trị '1,2x'"
-    assert issue.line() == "trang 'BaoCao', dòng 12, cột F, giá trị '1,2x': giá trị không phải là số"
-    assert issue.line("en") == "sheet 'BaoCao', row 12, column F, value '1,2x': value is not a number"
+    assert (
+        issue.line() == "trang 'BaoCao', dòng 12, cột F, giá trị '1,2x': giá trị không phải là số"
+    )
+    assert (
+        issue.line("en") == "sheet 'BaoCao', row 12, column F, value '1,2x': value is not a number"
+    )
 
 
 def test_json_nan_and_infinity_are_not_numbers() -> None:
@@ -106,3 +110,47 @@ def test_json_nan_and_infinity_are_not_numbers() -> None:
         "sheet 'json', row 9, column D, value 'inf': value is not a number",
     ]
     assert checked.obs["src_row"].tolist() == [6, 7, *range(10, 18)]
+
+
+def _typed_form() -> list[list]:
+    """A form typed by hand: label and value only, required fields starred, labels ending in ':',
+    a previous period named below the period, the table's columns in another order."""
+    grid: list[list] = [
+        ["BÁO CÁO TÌNH HÌNH KINH TẾ - XÃ HỘI THÁNG"],
+        ["*Cơ quan báo cáo:", "UBND_04"],
+        ["*Chế độ báo cáo:", "BC_KTXH_THANG"],
+        ["*Kỳ báo cáo:", "2022-07"],
+        ["Kỳ báo cáo trước:", "2022-06"],
+        ["Trạng thái:", "Chính thức"],
+        [],
+        ["Mã chỉ tiêu (*)", "Giá trị:", "Đơn vị tính", "Địa bàn"],
+    ]
+    for r in data_rows(form_grid()):
+        grid.append([r[1], r[5], r[4], r[3]])
+    return grid
+
+
+def test_a_form_typed_by_hand_is_found(tmp_path: Path) -> None:
+    """Header labels lose a leading '*' and a trailing ':', column titles a trailing ':' or '(*)';
+    a header field is the first row naming it; two cells are enough for a header row."""
+    grid = _typed_form()
+    assert grid[12][0] == "RETAIL_SALES"
+    grid[12][1] = "12.345,6"  # as Vietnamese offices write numbers
+    path = write_csv(tmp_path / "tay.csv", grid)
+    form = _read(path)
+    assert form.header == {
+        "agency": ("UBND_04", "tay", 2, "B"),
+        "regime": ("BC_KTXH_THANG", "tay", 3, "B"),
+        "period": ("2022-07", "tay", 4, "B"),
+        "status": ("Chính thức", "tay", 6, "B"),
+    }
+    assert form.columns == {"code": "A", "value": "B", "unit": "C", "area": "D"}
+    assert (form.sheet, [r["row"] for r in form.rows]) == ("tay", list(range(9, 21)))
+    checked = validation.validate(form, catalog(), None, RECEIVED)
+    assert checked.issues == []
+    assert (checked.agency, checked.period, checked.status) == (
+        "UBND_04",
+        dt.date(2022, 7, 1),
+        "official",
+    )
+    assert checked.obs.set_index("indicator")["value"]["RETAIL_SALES"] == 12345.6
