@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from test_ingest_helpers import RECEIVED, data_rows, form_grid, write_csv
+import pytest
+from test_ingest_helpers import RECEIVED, data_rows, form_grid, header_row, write_csv
 
 from analytics import validation
 from analytics.catalog import catalog
@@ -154,3 +155,32 @@ def test_a_form_typed_by_hand_is_found(tmp_path: Path) -> None:
         "official",
     )
     assert checked.obs.set_index("indicator")["value"]["RETAIL_SALES"] == 12345.6
+
+
+@pytest.mark.parametrize(
+    ("regime", "period", "typed", "vi_want", "en_want"),
+    [
+        ("BC_KTXH_6THANG", "2022-H1", "2022-06", "6 tháng, vd 2026-H1", "six months, e.g. 2026-H1"),
+        (
+            "BC_KTXH_9THANG",
+            "2022-9M",
+            "2022-Q3",
+            "9 tháng, vd 2026-9M",
+            "nine months, e.g. 2026-9M",
+        ),
+        ("BC_KTXH_NAM", "2021", "2021-H1", "năm, vd 2026", "a year, e.g. 2026"),
+    ],
+)
+def test_a_period_of_the_wrong_kind_names_the_kind_the_regime_needs(
+    regime: str, period: str, typed: str, vi_want: str, en_want: str, tmp_path: Path
+) -> None:
+    grid = form_grid("UBND_04", regime, period)
+    header_row(grid, "Kỳ báo cáo")[1] = typed
+    checked = _validate(write_csv(tmp_path / "p.csv", grid), received=dt.datetime(2022, 12, 30))
+    [error] = checked.errors
+    assert error.line("en") == (
+        f"sheet 'p', row 4, column B, value '{typed}': period does not match the frequency of "
+        f"regime {regime}: expected {en_want}"
+    )
+    assert error.vi == f"kỳ báo cáo không khớp tần suất của chế độ {regime}: cần {vi_want}"
+    assert (checked.period, checked.obs.empty) == (None, True)
