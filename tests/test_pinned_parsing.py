@@ -184,3 +184,30 @@ def test_a_period_of_the_wrong_kind_names_the_kind_the_regime_needs(
     )
     assert error.vi == f"kỳ báo cáo không khớp tần suất của chế độ {regime}: cần {vi_want}"
     assert (checked.period, checked.obs.empty) == (None, True)
+
+
+@pytest.mark.parametrize(
+    ("received", "kind", "vi"),
+    [
+        (dt.datetime(2022, 6, 30, 23, 59), "period_window", "01/07/2022"),
+        (dt.datetime(2022, 7, 1), None, ""),
+        (dt.datetime(2022, 8, 6, 17, 0), None, ""),
+        (dt.datetime(2022, 8, 6, 17, 1), "late", "17:00 06/08/2022"),
+    ],
+)
+def test_a_statistical_report_covers_the_calendar_month(
+    received: dt.datetime, kind: str | None, vi: str, tmp_path: Path
+) -> None:
+    """NSO's monthly report (``reference: calendar``) for July opens on 1 July, not on the 15th of
+    June as an administrative report's cut-off window does, and is due on 6 August at 17:00."""
+    grid = form_grid("NSO", "TK_KTXH_THANG", "2022-07")
+    checked = _validate(write_csv(tmp_path / "nso.csv", grid), received=received)
+    assert [i.kind for i in checked.issues] == ([kind] if kind else [])
+    if kind == "period_window":
+        assert checked.issues[0].en == (
+            "the period is not open yet: its cut-off window starts on 2022-07-01"
+        )
+        assert checked.issues[0].vi.endswith(f"bắt đầu từ {vi}")
+    if kind == "late":
+        assert checked.issues[0].en == "late: the report was due 2022-08-06 17:00"
+        assert checked.issues[0].vi == f"nộp muộn: hạn nộp là {vi}"
