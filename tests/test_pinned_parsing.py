@@ -208,6 +208,7 @@ def test_a_statistical_report_covers_the_calendar_month(
             "the period is not open yet: its cut-off window starts on 2022-07-01"
         )
         assert checked.issues[0].vi.endswith(f"bắt đầu từ {vi}")
+        assert (checked.period, checked.obs.empty) == (None, True)  # nothing to store yet
     if kind == "late":
         assert checked.issues[0].en == "late: the report was due 2022-08-06 17:00"
         assert checked.issues[0].vi == f"nộp muộn: hạn nộp là {vi}"
