@@ -266,7 +266,8 @@ def forecast(
     ``combine`` "median" of their forecasts (default; the most accurate on M3), "mean", or weights
     from their rolling-origin backtest error ("inverse", "best", "topK"). It backtests the pool
     over ``n_windows`` windows of ``h`` steps and calibrates its intervals on the pooled
-    standardised backtest errors of all series of the same frequency. With ``clean`` "auto" fits
+    standardised backtest errors of all series of the same frequency (recent windows weighing
+    most). With ``clean`` "auto" fits
     its pool on the history with outliers replaced (:func:`forecasts.outliers.clean`: a lockdown
     month the series came back from must not drag the levels and seasons it extrapolates; a level
     shift is left for the models to follow); its backtest errors are still measured on the series
