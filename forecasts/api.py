@@ -267,11 +267,10 @@ def forecast(
     from their rolling-origin backtest error ("inverse", "best", "topK"). It backtests the pool
     over ``n_windows`` windows of ``h`` steps and calibrates its intervals on the pooled
     standardised backtest errors of all series of the same frequency (recent windows weighing
-    most). With ``clean`` "auto" fits
-    its pool on the history with outliers replaced (:func:`forecasts.outliers.clean`: a lockdown
-    month the series came back from must not drag the levels and seasons it extrapolates; a level
-    shift is left for the models to follow); its backtest errors are still measured on the series
-    as it is. Off by default: it did worse on the GSO tuning windows.
+    most). With ``clean`` "auto" fits its pool on the history with outliers replaced
+    (:func:`forecasts.outliers.clean`: a lockdown month the series came back from must not drag
+    the levels and seasons it extrapolates; a level shift is left for the models to follow); its
+    backtest errors are still measured on the series as it is. Off by default: it did worse on the GSO tuning windows.
     Returns ``unique_id, ds, <model>, <model>-lo-<level>, <model>-hi-<level>``; notes about
     fallbacks and filled gaps are in ``result.attrs["notes"]`` (summed up in one
     :class:`ForecastNotesWarning`). With ``fitted=True`` also returns
