@@ -270,7 +270,8 @@ def forecast(
     most). With ``clean`` "auto" fits its pool on the history with outliers replaced
     (:func:`forecasts.outliers.clean`: a lockdown month the series came back from must not drag
     the levels and seasons it extrapolates; a level shift is left for the models to follow); its
-    backtest errors are still measured on the series as it is. Off by default: it did worse on the GSO tuning windows.
+    backtest errors are still measured on the series as it is. Off by default: it did worse on
+    the GSO tuning windows.
     Returns ``unique_id, ds, <model>, <model>-lo-<level>, <model>-hi-<level>``; notes about
     fallbacks and filled gaps are in ``result.attrs["notes"]`` (summed up in one
     :class:`ForecastNotesWarning`). With ``fitted=True`` also returns
@@ -359,8 +360,9 @@ def calibration_factors(
     for lv in level:
         normal = float(norm.ppf(0.5 + lv / 200))
         q = lv / 100
-        pooled = weighted_quantile(z[finite], w[finite], q) if finite.sum() >= min_points else None
-        pooled = normal if pooled is None else pooled
+        pooled = (
+            weighted_quantile(z[finite], w[finite], q) if finite.sum() >= min_points else normal
+        )
         if z.ndim == 2:
             steps = np.full(z.shape[1], pooled)
             for j in range(z.shape[1]):
