@@ -219,6 +219,7 @@ def test_weighted_quantile_weighs_the_values_and_is_numpys_with_equal_weights() 
     for q in (0.1, 0.5, 0.8, 0.95):
         assert weighted_quantile(v, np.full(101, 0.5), q) == pytest.approx(np.quantile(v, q))
     assert weighted_quantile(np.array([7.0]), np.array([0.3]), 0.8) == 7.0
+    assert weighted_quantile(np.array([3.0, 1.0]), np.array([0.5, 1.0]), 0.25) == 1.5
     # calibration_factors weighs every error by its row's weight, pooled as per step
     from forecasts.api import calibration_factors
 
