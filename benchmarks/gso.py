@@ -6,7 +6,9 @@ months (cutoffs 2021-02, 2022-02, 2023-02): MASE, sMAPE, 80% coverage and MSIS p
 "auto" and, in the same run, seasonal naive, AutoETS, AutoTheta, AutoARIMA with the Tết regressor,
 the mean of ETS/Theta/ARIMA and Prophet with the Tết share (Vietnamese holidays). ``--tune``
 scores the three windows before them instead (cutoffs 2018-02, 2019-02 and 2020-02, data cut at
-2021-02): the only windows any choice of the forecasting code may be made on.
+2021-02): the only windows any choice of the forecasting code may be made on. ``--tune-6``
+scores three 6-month windows in the same data (cutoffs 2019-08, 2020-02, 2020-08): the last
+one's history holds the 2020 lockdown, as the test windows' histories hold 2020 and 2021.
 
 How the levels are built (printed with the series):
 
@@ -27,7 +29,7 @@ How the levels are built (printed with the series):
 Series kept: categories present in 2024-02, first seen by 2015-01, at most 3 months missing
 (filled by the forecasting code's interpolation, noted) and no duplicated months.
 
-    .venv/bin/python benchmarks/gso.py [--tune] [--no-prophet] [--n-jobs 2]
+    .venv/bin/python benchmarks/gso.py [--tune | --tune-6] [--no-prophet] [--n-jobs 2]
 """
 
 from __future__ import annotations
@@ -259,6 +261,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="one 6-month window 2020-09..2021-02: its history holds 2020 Q2",
     )
+    p.add_argument(
+        "--tune-6",
+        action="store_true",
+        help="three 6-month windows 2019-09..2021-02 (auto calibrated on 3 inner windows): the "
+        "last one's history holds 2020 Q2, as the test windows' histories do",
+    )
     p.add_argument("--pool", nargs="+", default=(), help="auto's pool (default AUTO_POOLS)")
     p.add_argument("--params", default=None, help='model parameters, JSON: {"global": {...}}')
     p.add_argument(
@@ -297,10 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     print("series: " + "; ".join(df["unique_id"].unique()))
     global H
     n_windows = 3
-    if args.tune or args.tune_covid:
+    if args.tune or args.tune_covid or args.tune_6:
         df = df[df["ds"] <= pd.Timestamp("2021-02-01")]
     if args.tune_covid:
         H, n_windows = 6, 1
+    if args.tune_6:
+        H = 6
     import json
 
     params = json.loads(args.params) if args.params else None

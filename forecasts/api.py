@@ -266,11 +266,12 @@ def forecast(
     ``combine`` "median" of their forecasts (default; the most accurate on M3), "mean", or weights
     from their rolling-origin backtest error ("inverse", "best", "topK"). It backtests the pool
     over ``n_windows`` windows of ``h`` steps and calibrates its intervals on the pooled
-    standardised backtest errors of all series of the same frequency. With ``clean`` "auto" fits
-    its pool on the history with outliers replaced (:func:`forecasts.outliers.clean`: a lockdown
-    month the series came back from must not drag the levels and seasons it extrapolates; a level
-    shift is left for the models to follow); its backtest errors are still measured on the series
-    as it is. Off by default: it did worse on the GSO tuning windows.
+    standardised backtest errors of all series of the same frequency (recent windows weighing
+    most). With ``clean`` "auto" fits its pool on the history with outliers replaced
+    (:func:`forecasts.outliers.clean`: a lockdown month the series came back from must not drag
+    the levels and seasons it extrapolates; a level shift is left for the models to follow); its
+    backtest errors are still measured on the series as it is. Off by default: it did worse on
+    the GSO tuning windows.
     Returns ``unique_id, ds, <model>, <model>-lo-<level>, <model>-hi-<level>``; notes about
     fallbacks and filled gaps are in ``result.attrs["notes"]`` (summed up in one
     :class:`ForecastNotesWarning`). With ``fitted=True`` also returns
@@ -337,7 +338,7 @@ def _concat(records: list[dict[str, Any]], keys: list[str]) -> pd.DataFrame:
 
 
 def calibration_factors(
-    z: np.ndarray, level: Sequence[int], min_points: int = 30
+    z: np.ndarray, level: Sequence[int], min_points: int = 30, weights: Any = None
 ) -> dict[int, Any]:
     """Interval half-width in standard-deviation units per level, from standardised errors.
 
@@ -345,31 +346,51 @@ def calibration_factors(
     of backtest errors), the normal quantile otherwise. ``z`` with one column per step ahead
     (windows x steps, NaN where unknown) gives one factor per step, each step's quantile where
     it has ``min_points`` errors, the quantile of all steps where not: the models' own intervals
-    widen with the horizon by their assumptions, the errors by what the series did.
+    widen with the horizon by their assumptions, the errors by what the series did. ``weights``
+    (one per row of ``z``, default equal) weigh the errors in the quantiles
+    (:func:`weighted_quantile`): recent windows count more (:func:`engine.window_weights`).
     """
     from scipy.stats import norm
 
     z = np.abs(np.asarray(z, dtype=float))
-    pooled = z[np.isfinite(z)]
+    w = np.ones(len(z)) if weights is None else np.asarray(weights, dtype=float)
+    w = np.broadcast_to(w.reshape(-1, *[1] * (z.ndim - 1)), z.shape)
+    finite = np.isfinite(z)
     out: dict[int, Any] = {}
     for lv in level:
         normal = float(norm.ppf(0.5 + lv / 200))
-        q = float(np.quantile(pooled, lv / 100)) if len(pooled) >= min_points else normal
+        q = lv / 100
+        pooled = (
+            weighted_quantile(z[finite], w[finite], q) if finite.sum() >= min_points else normal
+        )
         if z.ndim == 2:
-            steps = np.full(z.shape[1], q)
+            steps = np.full(z.shape[1], pooled)
             for j in range(z.shape[1]):
-                col = z[:, j][np.isfinite(z[:, j])]
-                if len(col) >= min_points:
-                    steps[j] = np.quantile(col, lv / 100)
+                ok = finite[:, j]
+                if ok.sum() >= min_points:
+                    steps[j] = weighted_quantile(z[ok, j], w[ok, j], q)
             out[lv] = steps
         else:
-            out[lv] = q
+            out[lv] = pooled
     return out
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``x`` with weights ``w``: numpy's default (linear) quantile with
+    each sorted value placed at the weight before it over the total weight less the last one's
+    (equal weights give ``np.quantile`` exactly)."""
+    order = np.argsort(x, kind="stable")
+    x, w = np.asarray(x, dtype=float)[order], np.asarray(w, dtype=float)[order]
+    if len(x) == 1:
+        return float(x[0])
+    before = np.cumsum(w) - w
+    return float(np.interp(q, before / before[-1], x))
 
 
 def _calibrate(results: list[dict[str, Any]], level: Sequence[int]) -> None:
     """Turn each auto forecast's (mean, scale) into intervals with factors pooled by frequency
-    and kind of scale (:func:`forecasts.engine.calibration_scores`).
+    and kind of scale (:func:`forecasts.engine.calibration_scores`), each series' inner windows
+    weighted by their recency (:func:`forecasts.engine.window_weights`).
 
     A backtest pools the errors of each window apart (the latest windows of all series, then
     the ones before...): a window's intervals are calibrated on the inner backtests of its own
@@ -379,10 +400,11 @@ def _calibrate(results: list[dict[str, Any]], level: Sequence[int]) -> None:
     for r in results:
         for _, info, back in _auto_pairs(r):
             pools.setdefault((r["season"], back, info["kind"]), []).append(info["z"])
-    factors = {
-        key: calibration_factors(np.vstack([np.atleast_2d(z) for z in zs]), level)
-        for key, zs in pools.items()
-    }
+    factors = {}
+    for key, zs in pools.items():
+        rows = [np.atleast_2d(z) for z in zs]
+        weights = np.concatenate([engine.window_weights(len(z)) for z in rows])
+        factors[key] = calibration_factors(np.vstack(rows), level, weights=weights)
     for r in results:
         for cols, info, back in _auto_pairs(r):
             f = factors[(r["season"], back, info["kind"])]

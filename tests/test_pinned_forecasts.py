@@ -159,12 +159,14 @@ def test_auto_scales_its_backtest_errors_by_the_final_forecasts_deviation() -> N
         for c in (48, 54)  # the inner windows, oldest first
     ]
     size = [np.mean(np.abs(e)) for e in errors]
-    # two windows: each scored against the deviation corrected halfway towards the size of the
-    # other window's errors; the forecast's scale corrected towards the size of both
+    # two windows: each scored against the deviation corrected three quarters of the way
+    # towards the size of the other window's errors; the forecast's scale towards the size of
+    # both, the latest weighing twice the one before
     assert info["kind"] == "series"
     for row, e, other in zip(info["z"], errors, size[::-1], strict=True):
-        np.testing.assert_allclose(row * sd * np.sqrt(other / sd.mean()), e)
-    np.testing.assert_allclose(info["scale"], sd * np.sqrt(np.mean(size) / sd.mean()))
+        np.testing.assert_allclose(row * sd * (other / sd.mean()) ** 0.75, e)
+    both = (0.5 * size[0] + size[1]) / 1.5
+    np.testing.assert_allclose(info["scale"], sd * (both / sd.mean()) ** 0.75)
     # one window: the final forecast's own deviation
     one = auto(s, dataclasses.replace(job, n_windows=1), 60, 6)
     assert one["kind"] == "sd"
@@ -172,20 +174,29 @@ def test_auto_scales_its_backtest_errors_by_the_final_forecasts_deviation() -> N
     np.testing.assert_allclose(one["z"][0] * sd, errors[1])
 
 
-def test_calibration_scores_correct_the_deviation_towards_the_series_errors() -> None:
-    """A series whose backtest errors are four times its models' deviation gets intervals twice
-    as wide as that deviation would give (a geometric mean); its scores are measured on the
-    other windows' error size, never on the window's own."""
-    from forecasts.engine import calibration_scores
+def test_calibration_scores_correct_the_deviation_towards_the_recent_errors() -> None:
+    """A series' intervals are its models' deviation corrected three quarters of the way towards
+    the size of its backtest errors, each window weighing half the one after it; its scores are
+    measured on the other windows' error size, never on the window's own."""
+    from forecasts.engine import calibration_scores, window_weights
 
+    np.testing.assert_array_equal(window_weights(3), [0.25, 0.5, 1.0])
     sd = np.array([1.0, 3.0])  # mean 2
     inner = [np.array([8.0, -8.0]), np.array([4.0, np.nan]), np.array([-12.0, 12.0])]
     z, scale, kind = calibration_scores(sd, inner, 2)
     assert kind == "series"
-    np.testing.assert_allclose(scale, sd * np.sqrt(8.0 / 2.0))  # sizes 8, 4, 12: mean 8
-    others = [8.0, 10.0, 6.0]  # the mean size of the two other windows
-    for row, e, o in zip(z, inner, others, strict=True):
-        np.testing.assert_allclose(row, e / (sd * np.sqrt(o / 2.0)))
+    # sizes 8, 4, 12 weighing 1/4, 1/2, 1: (2 + 2 + 12) / 1.75 = 9.142857, over the mean
+    # deviation 2: 4.571429, to the power 3/4: 3.126360
+    np.testing.assert_allclose(scale, sd * 3.126360, rtol=1e-6)
+    others = [  # the weighted size of the two other windows
+        (0.5 * 4.0 + 12.0) / 1.5,  # 9.333333
+        (0.25 * 8.0 + 12.0) / 1.25,  # 11.2
+        (0.25 * 8.0 + 0.5 * 4.0) / 0.75,  # 5.333333
+    ]
+    factors = [3.175083, 3.640332, 2.086779]  # (others / 2) ** 0.75
+    for row, e, o, f in zip(z, inner, others, factors, strict=True):
+        assert (o / 2.0) ** 0.75 == pytest.approx(f, rel=1e-6)
+        np.testing.assert_allclose(row, e / (sd * f), rtol=1e-6)
     # one window, or windows without errors: scored against the deviation itself
     z1, scale1, kind1 = calibration_scores(sd, inner[:1], 2)
     assert kind1 == "sd" and np.array_equal(scale1, sd)
@@ -193,6 +204,48 @@ def test_calibration_scores_correct_the_deviation_towards_the_series_errors() ->
     assert calibration_scores(sd, [], 2)[2] == "sd"
     zero = calibration_scores(sd, [np.zeros(2), np.zeros(2)], 2)
     assert zero[2] == "sd"
+
+
+def test_weighted_quantile_weighs_the_values_and_is_numpys_with_equal_weights() -> None:
+    from forecasts.api import weighted_quantile
+
+    x = np.array([4.0, 2.0, 3.0, 1.0])
+    # equal weights: numpy's linear quantile, 3 + (0.8 - 2/3) / (1/3) = 3.4
+    assert weighted_quantile(x, np.ones(4), 0.8) == pytest.approx(3.4)
+    # 2 weighs twice: sorted values at 0, 1/4, 3/4, 1 of the weight, so 3 + 0.05 / 0.25 = 3.2
+    assert weighted_quantile(x, np.array([1.0, 2.0, 1.0, 1.0]), 0.8) == pytest.approx(3.2)
+    rng = np.random.default_rng(3)
+    v = rng.normal(size=101)
+    for q in (0.1, 0.5, 0.8, 0.95):
+        assert weighted_quantile(v, np.full(101, 0.5), q) == pytest.approx(np.quantile(v, q))
+    assert weighted_quantile(np.array([7.0]), np.array([0.3]), 0.8) == 7.0
+    assert weighted_quantile(np.array([3.0, 1.0]), np.array([0.5, 1.0]), 0.25) == 1.5
+    # calibration_factors weighs every error by its row's weight, pooled as per step
+    from forecasts.api import calibration_factors
+
+    z = np.repeat([-1.0, 4.0], 40)
+    w = np.repeat([1.0, 0.5], 40)
+    assert calibration_factors(z, (50,), weights=w) == {50: pytest.approx(1.0)}
+    assert calibration_factors(z, (50,)) == {50: pytest.approx(2.5)}
+
+
+def test_calibration_counts_the_latest_inner_window_twice_the_one_before() -> None:
+    """40 series whose older inner window erred by 4 scale units and the latest by 1: the median
+    of the pooled errors, weighted 1/2 and 1, is 1 (equally weighted it would be 2.5, and 4 if the
+    older window counted more)."""
+    from forecasts.api import _calibrate
+
+    def result() -> dict:
+        return {"season": 12, "rows": {"auto": np.array([10.0])},
+                "auto": {"sd": np.array([1.0]), "scale": np.array([2.0]), "kind": "series",
+                         "z": np.array([[4.0], [-1.0]])}}  # fmt: skip
+
+    results = [result() for _ in range(40)]
+    _calibrate(results, (50, 80))
+    for r in results:
+        assert r["rows"]["auto-hi-50"][0] == pytest.approx(12.0)  # 10 + 1 x 2
+        assert r["rows"]["auto-lo-50"][0] == pytest.approx(8.0)
+        assert r["rows"]["auto-hi-80"][0] == pytest.approx(18.0)  # 10 + 4 x 2
 
 
 def test_backtest_pools_scores_of_each_kind_of_scale_apart() -> None:
