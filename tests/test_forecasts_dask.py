@@ -55,6 +55,8 @@ def cluster(tmp_path: Path) -> Iterator[str]:
             **common,
         )
     ]
+    from distributed import Client
+
     try:
         for _ in range(2):
             procs.append(
@@ -76,14 +78,20 @@ def cluster(tmp_path: Path) -> Iterator[str]:
                     **common,
                 )
             )
-        from distributed import Client
-
         with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=90)
         yield address
     finally:
-        for p in reversed(procs):
-            p.terminate()
+        try:  # the scheduler closes its workers first: SIGTERM alone left each to wait on the other
+            with Client(address, timeout=10) as client:
+                client.shutdown()
+        except Exception:
+            pass  # it never started, or is gone: the signals below stop whatever is left
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.terminate()
         for p in procs:
             try:
                 p.wait(timeout=20)
