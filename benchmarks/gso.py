@@ -188,6 +188,7 @@ def _cpu() -> float:
 
 def run(
     df: pd.DataFrame,
+    h: int,
     n_windows: int,
     n_jobs: int,
     prophet: bool,
@@ -200,7 +201,7 @@ def run(
     from forecasts import add_tet, backtest
 
     with_tet = add_tet(df)
-    kw = {"h": H, "n_windows": n_windows, "level": (80,), "n_jobs": n_jobs, "progress": False}
+    kw = {"h": h, "n_windows": n_windows, "level": (80,), "n_jobs": n_jobs, "progress": False}
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     auto = backtest(with_tet, models=["auto"], model_params=params, clean=clean, pool=pool, **kw)
@@ -303,19 +304,18 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     print("left out:\n" + dropped.to_string(index=False))
     print("series: " + "; ".join(df["unique_id"].unique()))
-    global H
-    n_windows = 3
+    h, n_windows = H, 3
     if args.tune or args.tune_covid or args.tune_6:
         df = df[df["ds"] <= pd.Timestamp("2021-02-01")]
     if args.tune_covid:
-        H, n_windows = 6, 1
+        h, n_windows = 6, 1
     if args.tune_6:
-        H = 6
+        h = 6
     import json
 
     params = json.loads(args.params) if args.params else None
     cv, times = run(
-        df, n_windows, args.n_jobs, not args.no_prophet, params, not args.auto_only,
+        df, h, n_windows, args.n_jobs, not args.no_prophet, params, not args.auto_only,
         args.clean, tuple(args.pool),
     )  # fmt: skip
     engine.shutdown_pools()

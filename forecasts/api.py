@@ -338,7 +338,7 @@ def _concat(records: list[dict[str, Any]], keys: list[str]) -> pd.DataFrame:
 
 
 def calibration_factors(
-    z: np.ndarray, level: Sequence[int], min_points: int = 30, weights: Any = None
+    z: np.ndarray, level: Sequence[int], min_points: int = 30, weights: np.ndarray | None = None
 ) -> dict[int, Any]:
     """Interval half-width in standard-deviation units per level, from standardised errors.
 
