@@ -11,6 +11,7 @@ republishes. A file with any error stores only its audit row; the observations s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -293,9 +294,17 @@ def prepare(
 
 def store_many(items: list[Prepared]) -> None:
     """Store several validated submissions in one writer transaction and one publish (the
-    exchange service's group commit); each is still its own all-or-nothing audit and rows."""
-    with store.writer() as con:
-        store_batch(con, items)
+    exchange service's group commit); each is still its own all-or-nothing audit and rows.
+    If the transaction fails, each result is left as validated: no id or duplicate-of from the
+    rolled-back attempt."""
+    validated = [dataclasses.replace(p.result) for p in items]
+    try:
+        with store.writer() as con:
+            store_batch(con, items)
+    except BaseException:
+        for p, result in zip(items, validated, strict=True):
+            p.result = result
+        raise
 
 
 def store_prepared(con: Any, pending: Prepared) -> None:

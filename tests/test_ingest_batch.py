@@ -68,8 +68,29 @@ def test_writer_thread_answers_each_submission_alone_when_a_batch_fails(
     subs = analytics.submissions()
     stored = set(subs.loc[subs["status"] == "accepted", "file_name"])
     assert {"u11.csv", "u14.csv"} <= stored and "boom.csv" not in set(subs["file_name"])
+    assert items[1].result.submission_id is None  # no id left over from a rolled-back attempt
     manifest = json.loads(store.pointer_path().read_text(encoding="utf-8"))
     assert manifest["last_submission"] == max(i.result.submission_id or 0 for i in items)
+
+
+def test_a_failed_store_leaves_each_result_as_validated(
+    writable: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = write_csv(tmp_path / "a.csv", form_grid("UBND_04"))
+    items = [ingest.prepare(a, received_at=RECEIVED) for _ in range(2)]
+    before = store.snapshot_info()
+
+    def broken(con, obs):  # noqa: ANN001, ANN202
+        raise RuntimeError("disk trouble")
+
+    monkeypatch.setattr(store, "append_observations", broken)
+    with pytest.raises(RuntimeError, match="disk trouble"):
+        ingest.store_many(items)
+    assert [(i.result.status, i.result.submission_id, i.result.duplicate_of) for i in items] == [
+        ("accepted", None, None),
+        ("accepted", None, None),
+    ]
+    assert store.snapshot_info()["last_submission"] == before["last_submission"]
 
 
 def test_a_batch_stores_as_one_submission_after_another(writable: Path, tmp_path: Path) -> None:
