@@ -188,8 +188,10 @@ def _header_key(cell: Any) -> str | None:
 
 
 def parse_form(sheets: list[Sheet]) -> Form:
-    """Find the header fields and the indicator table in the first sheet that has a table."""
+    """Find the indicator table in the first sheet that has one, and the header fields above it;
+    a field missing there is taken from a sheet before it (a cover sheet), the first found."""
     form = Form()
+    earlier: dict[str, tuple[str, str, int, str]] = {}  # fields of the sheets before the table's
     for sheet in sheets:
         header: dict[str, tuple[str, str, int, str]] = {}
         for i, row in enumerate(sheet.rows):
@@ -199,7 +201,7 @@ def parse_form(sheets: list[Sheet]) -> Form:
                 if role:
                     roles.setdefault(role, j)
             if "code" in roles and "value" in roles:
-                form.header, form.sheet = header, sheet.name
+                form.header, form.sheet = {**earlier, **header}, sheet.name
                 form.columns = {r: get_column_letter(j + 1) for r, j in roles.items()}
                 form.rows = _table_rows(sheet, i, roles)
                 return form
@@ -209,6 +211,7 @@ def parse_form(sheets: list[Sheet]) -> Form:
                 if key and key not in header:
                     j, value = cells[1]
                     header[key] = (cell_text(value), sheet.name, i + 1, get_column_letter(j + 1))
+        earlier = {**header, **earlier}
     form.issues.append(
         _err(
             "no_table",

@@ -212,3 +212,56 @@ def test_a_statistical_report_covers_the_calendar_month(
     if kind == "late":
         assert checked.issues[0].en == "late: the report was due 2022-08-06 17:00"
         assert checked.issues[0].vi == f"nộp muộn: hạn nộp là {vi}"
+
+
+def _two_sheets(path: Path, cover: list[list], table: list[list]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    first = wb.active
+    assert first is not None
+    first.title = "Bia"
+    for row in cover:
+        first.append(list(row))
+    second = wb.create_sheet("BaoCao")
+    for row in table:
+        second.append(list(row))
+    wb.save(path)
+    return path
+
+
+def test_header_fields_on_a_cover_sheet_are_read(tmp_path: Path) -> None:
+    """A workbook with the agency, regime and period on a cover sheet and the table on the next
+    reads as the one-sheet form; the table's own sheet wins where both give a field."""
+    grid = form_grid()
+    at = grid.index(header_row(grid, "STT"))
+    path = _two_sheets(tmp_path / "cover.xlsx", grid[:at], grid[at:])
+    form = _read(path)
+    assert (form.sheet, form.header["agency"], form.header["period"]) == (
+        "BaoCao",
+        ("UBND_04", "Bia", 2, "B"),
+        ("2022-07", "Bia", 4, "B"),
+    )
+    checked = _validate(path)
+    assert checked.issues == []
+    assert (checked.agency, checked.regime, checked.period) == (
+        "UBND_04",
+        "BC_KTXH_THANG",
+        dt.date(2022, 7, 1),
+    )
+    assert checked.obs["src_row"].tolist() == list(range(2, 14))
+
+    stale = form_grid(period="2022-06")  # last month's cover left in front of this month's table
+    path = _two_sheets(tmp_path / "both.xlsx", stale[:at], grid)
+    form = _read(path)
+    assert form.header["period"] == ("2022-07", "BaoCao", 4, "B")
+    assert form.header["status"][1:] == ("BaoCao", 7, "B")
+
+
+def test_a_bad_field_on_the_cover_sheet_is_located_there(tmp_path: Path) -> None:
+    grid = form_grid()
+    header_row(grid, "Kỳ báo cáo")[1] = "2022-13"
+    at = grid.index(header_row(grid, "STT"))
+    checked = _validate(_two_sheets(tmp_path / "cover.xlsx", grid[:at], grid[at:]))
+    [error] = checked.errors
+    assert error.where("en") == "sheet 'Bia', row 4, column B, value '2022-13'"
