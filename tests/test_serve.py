@@ -7,6 +7,7 @@ gets the busy page, and kernels no browser connects to are culled; the token nev
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import json
@@ -217,6 +218,30 @@ def test_scrub_removes_the_token_from_access_lines() -> None:
 
 
 # -- the port ---------------------------------------------------------------------------------------
+def test_a_kernel_still_starting_does_not_fail_the_stop(tmp_path: Path) -> None:
+    """Stopping while a page's kernel starts (Ctrl-C as a leader opens a page): the started
+    kernels are shut and the starting one, not yet listed, is no error (``shutdown_all`` raised
+    404 "Kernel does not exist" on it, a traceback at every such stop)."""
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    from workbench.briefings.server import shut_kernels
+
+    async def stop_while_one_starts() -> tuple[str, list, list[str]]:
+        km = AsyncMappingKernelManager(connection_dir=str(tmp_path), root_dir=str(tmp_path))
+        started = await km.start_kernel()
+        starting = asyncio.ensure_future(km.start_kernel())
+        while not km._pending_kernels:  # noqa: ASYNC110 - the start has begun, not ended
+            await asyncio.sleep(0.01)
+        try:
+            refused = await shut_kernels(km)
+            return started, refused, km.list_kernel_ids()
+        finally:
+            await km.shutdown_kernel(await starting, now=True)
+
+    started, refused, listed = asyncio.run(stop_while_one_starts())
+    assert refused == [] and started not in listed
+
+
 def test_port_in_use_is_refused_before_anything_starts(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

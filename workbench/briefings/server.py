@@ -19,6 +19,7 @@ the ``nris serve`` that started it dies.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
@@ -121,6 +122,20 @@ def drop_pending_fills(manager: Any) -> int:
     return dropped
 
 
+async def shut_kernels(manager: Any) -> list[tuple[str, BaseException]]:
+    """Shut every started kernel at once; return those that could not be, with why.
+
+    ``shutdown_all`` also asks for the kernels still starting (a page request's, not yet in the
+    manager's list) and stops at the first refusal with a traceback; a stopping server leaves
+    those, and any gone meanwhile, to ``end_processes``.
+    """
+    ids = manager.list_kernel_ids()
+    done = await asyncio.gather(
+        *(manager.shutdown_kernel(k, now=True) for k in ids), return_exceptions=True
+    )
+    return [(k, r) for k, r in zip(ids, done, strict=True) if isinstance(r, BaseException)]
+
+
 class BoundedVoilaHandler(TornadoVoilaHandler):
     """Voilà's page handler, admitting at most ``Admission.limit`` kernels per page."""
 
@@ -209,7 +224,8 @@ class BriefingServer(Voila):
         before = me.children(recursive=True)
         try:
             shutil.rmtree(self.connection_dir, ignore_errors=True)
-            run_sync(self.kernel_manager.shutdown_all)(now=True)
+            for kernel_id, exc in run_sync(shut_kernels)(self.kernel_manager):
+                self.log.info("kernel %s not shut (ended with the others): %s", kernel_id, exc)
         finally:
             end_processes(before + me.children(recursive=True))
 
