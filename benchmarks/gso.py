@@ -30,6 +30,7 @@ Series kept: categories present in 2024-02, first seen by 2015-01, at most 3 mon
 (filled by the forecasting code's interpolation, noted) and no duplicated months.
 
     .venv/bin/python benchmarks/gso.py [--tune | --tune-6] [--no-prophet] [--n-jobs 2]
+        [--auto-only --pool ets dotheta ... --combine median|inverse|topK]  (ablations of auto)
 """
 
 from __future__ import annotations
@@ -196,6 +197,7 @@ def run(
     baselines: bool = True,
     clean: bool = True,
     pool: tuple[str, ...] = (),
+    combine: str = "median",
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Backtest of auto and the baselines; returns the joined frame and seconds per group."""
     from forecasts import add_tet, backtest
@@ -204,7 +206,10 @@ def run(
     kw = {"h": h, "n_windows": n_windows, "level": (80,), "n_jobs": n_jobs, "progress": False}
     times: dict[str, float] = {}
     t0 = time.perf_counter()
-    auto = backtest(with_tet, models=["auto"], model_params=params, clean=clean, pool=pool, **kw)
+    auto = backtest(
+        with_tet, models=["auto"], model_params=params, clean=clean, pool=pool, combine=combine,
+        **kw,
+    )  # fmt: skip
     times["auto"] = time.perf_counter() - t0
     if not baselines:
         return auto, times
@@ -269,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         "last one's history holds 2020 Q2, as the test windows' histories do",
     )
     p.add_argument("--pool", nargs="+", default=(), help="auto's pool (default AUTO_POOLS)")
+    p.add_argument("--combine", default="median", help="auto's rule: median, inverse, topK...")
     p.add_argument("--params", default=None, help='model parameters, JSON: {"global": {...}}')
     p.add_argument(
         "--via-store",
@@ -316,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     params = json.loads(args.params) if args.params else None
     cv, times = run(
         df, h, n_windows, args.n_jobs, not args.no_prophet, params, not args.auto_only,
-        args.clean, tuple(args.pool),
+        args.clean, tuple(args.pool), args.combine,
     )  # fmt: skip
     engine.shutdown_pools()
     models = ["auto", *[b for b in BASELINES if b in cv.columns]]
@@ -325,8 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if args.auto_only:
         print(
-            f"params {params}, clean {args.clean}, pool {args.pool}; auto MASE mean over windows "
-            f"{table['MASE'].mean():.4f}"
+            f"params {params}, clean {args.clean}, pool {args.pool}, combine {args.combine}; "
+            f"auto MASE mean over windows {table['MASE'].mean():.4f}"
         )
     print("\nauto against the best baseline of each window (MASE):")
     for window, t in table.groupby("window") if not args.auto_only else ():
