@@ -195,7 +195,7 @@ def run(
     prophet: bool,
     params: dict | None = None,
     baselines: bool = True,
-    clean: bool = True,
+    clean: bool = False,
     pool: tuple[str, ...] = (),
     combine: str = "median",
 ) -> tuple[pd.DataFrame, dict[str, float]]:
