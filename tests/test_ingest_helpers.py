@@ -65,14 +65,19 @@ def to_cp1258(text: str) -> str:
 
 
 def write_xlsx(path: Path, grid: list[list]) -> Path:
+    return write_workbook(path, {"BaoCao": grid})
+
+
+def write_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """An XLSX file with one sheet per item, in order."""
     import openpyxl
 
     wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "BaoCao"
-    for row in grid:
-        ws.append(list(row))
+    wb.remove(wb.worksheets[0])
+    for name, grid in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in grid:
+            ws.append(list(row))
     wb.save(path)
     return path
 

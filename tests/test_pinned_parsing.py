@@ -14,7 +14,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from test_ingest_helpers import RECEIVED, data_rows, form_grid, header_row, write_csv
+from test_ingest_helpers import (
+    RECEIVED,
+    data_rows,
+    form_grid,
+    header_row,
+    write_csv,
+    write_workbook,
+)
 
 from analytics import validation
 from analytics.catalog import catalog
@@ -215,19 +222,7 @@ def test_a_statistical_report_covers_the_calendar_month(
 
 
 def _two_sheets(path: Path, cover: list[list], table: list[list]) -> Path:
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    first = wb.active
-    assert first is not None
-    first.title = "Bia"
-    for row in cover:
-        first.append(list(row))
-    second = wb.create_sheet("BaoCao")
-    for row in table:
-        second.append(list(row))
-    wb.save(path)
-    return path
+    return write_workbook(path, {"Bia": cover, "BaoCao": table})
 
 
 def test_header_fields_on_a_cover_sheet_are_read(tmp_path: Path) -> None:
