@@ -58,3 +58,16 @@ def test_voila_is_started_with_the_parsers_skipped_first() -> None:
     assert code.index("skip_iri_parsers()") < code.index("workbench.briefings.server")
     stub = code.replace("main()", "print(sys.modules['rfc3987_syntax'], 'voila' in sys.modules)")
     assert _fresh("import sys; " + stub) == "None True"
+
+
+def test_a_command_that_reads_no_store_loads_no_duckdb(tmp_path) -> None:
+    """Every ``nris`` command looks for a killed writer's marker first (one stat): the store's
+    libraries load only when it is there, or when the command itself reads the store."""
+    code = (
+        "import sys, os; from workbench.cli import main\n"
+        f"os.environ['NRIS_STORE'] = {str(tmp_path / 'store')!r}\n"
+        f"os.environ['NRIS_REPORTS'] = {str(tmp_path / 'reports')!r}\n"
+        "code = main(['runs'])\n"
+        "print(code, 'duckdb' in sys.modules, 'analytics.store' in sys.modules)"
+    )
+    assert _fresh(code).splitlines()[-1] == "0 False False"
