@@ -28,6 +28,15 @@ def store_dir() -> Path:
     return Path(env).resolve() if env else root() / "data" / "store"
 
 
+def unpublished_path() -> Path:
+    """Marker present from a store writer's commit until its snapshot is published.
+
+    Here rather than in ``store``: every ``nris`` command looks for it (one stat) before deciding
+    whether to load the store's libraries (DuckDB, pandas, pyarrow) at all.
+    """
+    return store_dir() / "unpublished"
+
+
 def reports_dir() -> Path:
     """Folder of the executed notebooks and rendered reports."""
     env = os.environ.get("NRIS_REPORTS")

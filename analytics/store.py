@@ -161,9 +161,7 @@ def writer(publish: bool = True, timeout: float = 600.0) -> Iterator[duckdb.Duck
             con.close()
 
 
-def unpublished_path() -> Path:
-    """Marker present from a writer's commit until its snapshot is published."""
-    return paths.store_dir() / "unpublished"
+unpublished_path = paths.unpublished_path  # the marker of a commit not yet published
 
 
 def _mark_unpublished() -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from forecasts.base import Forecaster, exog_effect
+from forecasts.nixtla import load_compat
 
 
 class StatsForecastWrapper(Forecaster):
@@ -32,6 +33,7 @@ class StatsForecastWrapper(Forecaster):
             else exog_effect(np.log(y) if self.log_exog_ else y, X, self.season_length)
         )
         target = y if self.beta_ is None else self._adjust(y, X, -1.0)
+        load_compat()  # before statsforecast: without dask.dataframe
         model = self._make()
         model.fit(y=target, X=X if self.native_exog else None)
         self.model_ = model

@@ -523,7 +523,7 @@ _POOLS: dict[int, Any] = {}
 
 
 # the model libraries the workers of a national run all load (statsforecast alone pulls in
-# statsmodels, scipy.stats and dask.dataframe): imported here once before they fork and shared
+# statsmodels and scipy.stats): imported here once before they fork and shared
 # copy-on-write, instead of by each worker on its first task (~2 s of CPU per process)
 PRELOAD = ("statsforecast.models", "sklearn.ensemble", "sklearn.neural_network")
 
@@ -535,6 +535,9 @@ def _local_pool(workers: int) -> Any:
         import atexit
         import importlib
 
+        from forecasts.nixtla import load_compat
+
+        load_compat()
         for name in PRELOAD:
             importlib.import_module(name)
         import multiprocessing as mp

@@ -40,6 +40,9 @@ def evaluate(
     grouped by frequency so each gets its own seasonality. Returns one row per (series, metric)
     or, with ``agg``, the mean over series per metric.
     """
+    from forecasts.nixtla import load_compat
+
+    load_compat()
     from utilsforecast import losses
 
     df = _pandas(df).copy()

@@ -122,6 +122,9 @@ def _reconcile_one(
     models: list[str],
     method: str,
 ) -> tuple[pd.DataFrame, str]:
+    from forecasts.nixtla import load_compat
+
+    load_compat()
     from hierarchicalforecast.core import HierarchicalReconciliation
     from hierarchicalforecast.methods import BottomUp, MinTrace
 

@@ -5,25 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import schemathesis
 from api_helpers import Server, start, token
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 from test_ingest_helpers import copy_store
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +22,26 @@ def fuzzed(demo_store: Path, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.slow
 def test_api_conforms_to_its_openapi_document(fuzzed: Server) -> None:
-    """Every operation, a bounded number of generated requests each, validated by schemathesis."""
-    from hypothesis import given
+    """Every operation, a bounded number of generated requests each, validated by schemathesis.
+
+    (Imported here: only the xdist worker that runs this test loads schemathesis.)"""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_headers_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_headers_conformance,
+        response_schema_conformance,
+    ]
 
     schema = schemathesis.openapi.from_url(fuzzed.url + "/openapi.json")
     ran = []
@@ -58,7 +59,7 @@ def test_api_conforms_to_its_openapi_document(fuzzed: Server) -> None:
             database=None,
         )
         def run(case) -> None:  # noqa: ANN001
-            case.call_and_validate(base_url=fuzzed.url, headers=fuzzed.headers("me"), checks=CHECKS)
+            case.call_and_validate(base_url=fuzzed.url, headers=fuzzed.headers("me"), checks=checks)
 
         run()
         ran.append(f"{op.method.upper()} {op.path}")

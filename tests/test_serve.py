@@ -157,6 +157,26 @@ def _spared_after_idle(server: serve.Server, idle: float, *, after: str = "") ->
         time.sleep(0.2)
 
 
+CULL_ROUND = "Polling every "  # jupyter_server's culler, at the start of each round (debug)
+
+
+def _culling_rounds(server: serve.Server, rounds: int, *, after: str) -> None:
+    """Wait until ``rounds`` culling rounds started after the log's last ``after`` line (all but
+    the last of them over), counting the page's one kernel all along (a culled kernel fails at
+    once, not at the deadline). What a fixed sleep of a few rounds only hoped for."""
+    assert server.log is not None
+    deadline = time.monotonic() + 120
+    while True:
+        assert len(_kernels(server.process.pid)) == 1, server.log.read_text()[-3000:]
+        text = server.log.read_text(errors="replace")
+        start = text.rfind(after)
+        if start >= 0 and text.count(CULL_ROUND, start) >= rounds:
+            assert len(_kernels(server.process.pid)) == 1, text[-3000:]
+            return
+        assert time.monotonic() < deadline, f"no {rounds} culling rounds:\n{text[-3000:]}"
+        time.sleep(0.2)
+
+
 def _get(url: str, timeout: float = 180.0) -> tuple[int, dict[str, str], str]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:
@@ -385,7 +405,8 @@ def test_plain_requests_hold_at_most_the_bound_then_busy_then_culled(
     opts = serve.ServeOptions(
         port=_free_port(), token=token, pool_size=0, fill_delay=0, warm_outlook=False,
         max_kernels=1, connect_timeout=6, cull_interval=1, extra_env=env,
-        extra_args=[f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"],
+        extra_args=[f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}",
+                    "--Voila.log_level=DEBUG"],  # the culling rounds: _culling_rounds
     )  # fmt: skip
     log = tmp_path / "voila.log"
     server = serve.start(opts, log=log)
@@ -412,8 +433,8 @@ def test_plain_requests_hold_at_most_the_bound_then_busy_then_culled(
         assert max(counts) <= 3  # pool 1 + 1 for the report page, 0 + 1 for the indicator page
         # no browser connects: the two handed-out kernels go, the refilled pool's stays
         _wait_for("the culling", lambda: len(_kernels(server.process.pid)) == 1, 60)
-        time.sleep(3)  # a culling round or three later, the pool's kernel is still there
-        assert len(_kernels(server.process.pid)) == 1
+        # three whole culling rounds later, the pool's kernel is still there
+        _culling_rounds(server, 4, after="no browser connected within")
         status, _, html = _get(server.url(REPORT_PAGE))
         assert status == 200 and "nris-page" in html
         status, _, _ = _get(server.url("nothere.ipynb"))

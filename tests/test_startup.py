@@ -58,3 +58,31 @@ def test_voila_is_started_with_the_parsers_skipped_first() -> None:
     assert code.index("skip_iri_parsers()") < code.index("workbench.briefings.server")
     stub = code.replace("main()", "print(sys.modules['rfc3987_syntax'], 'voila' in sys.modules)")
     assert _fresh("import sys; " + stub) == "None True"
+
+
+def test_a_command_that_reads_no_store_loads_no_duckdb(tmp_path) -> None:
+    """Every ``nris`` command looks for a killed writer's marker first (one stat): the store's
+    libraries load only when it is there, or when the command itself reads the store."""
+    code = (
+        "import sys, os; from workbench.cli import main\n"
+        f"os.environ['NRIS_STORE'] = {str(tmp_path / 'store')!r}\n"
+        f"os.environ['NRIS_REPORTS'] = {str(tmp_path / 'reports')!r}\n"
+        "code = main(['runs'])\n"
+        "print(code, 'duckdb' in sys.modules, 'analytics.store' in sys.modules)"
+    )
+    assert _fresh(code).splitlines()[-1] == "0 False False"
+
+
+def test_a_model_fit_loads_no_dask_dataframe_and_dask_still_imports() -> None:
+    """``forecasts.nixtla``: statsforecast and utilsforecast load without ``dask.dataframe``
+    (0.4 CPU-s per process), and a later ``import dask.dataframe`` is not refused."""
+    code = (
+        "import sys, numpy as np, pandas as pd, forecasts\n"
+        "ds = pd.date_range('2020-01-01', periods=30, freq='MS')\n"
+        "df = pd.DataFrame({'unique_id': 'a', 'ds': ds, 'y': 100 + np.arange(30.0) % 7})\n"
+        "fc = forecasts.forecast(df, h=2, models='ets', n_jobs=1, progress=False)\n"
+        "print(len(fc), 'dask.dataframe' in sys.modules, 'utilsforecast.compat' in sys.modules)\n"
+        "import dask.dataframe\n"
+        "print(dask.dataframe.DataFrame.__name__)"
+    )
+    assert _fresh(code).splitlines()[-2:] == ["2 False True", "DataFrame"]

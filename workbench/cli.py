@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from analytics import paths
 from analytics.errors import NrisError
 
 # Each module defines ``register(subparsers)`` and sets ``func`` on its parsers.
@@ -48,9 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        from analytics import store
+        if paths.unpublished_path().exists():  # a writer was stopped between commit and publish
+            from analytics import store  # DuckDB and pandas: only when there is something to do
 
-        store.catch_up_if_marked()  # a writer was stopped between its commit and its publish
+            store.catch_up_if_marked()
         return int(args.func(args) or 0)
     except NrisError as exc:
         print(f"nris: lỗi: {exc.vi} | error: {exc.en}", file=sys.stderr)

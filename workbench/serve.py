@@ -18,17 +18,16 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import psutil
+from typing import TYPE_CHECKING, Any
 
 from analytics import paths
 from analytics.errors import NrisError
+
+if TYPE_CHECKING:
+    import psutil
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -210,6 +209,8 @@ def start_outlook_watcher(
 
 def listening(pid: int, port: int) -> bool:
     """Whether process ``pid`` holds a listening socket on ``port``."""
+    import psutil  # here, not at the top: every ``nris`` command registers ``serve``
+
     try:
         conns = psutil.Process(pid).net_connections(kind="inet")
     except psutil.Error:
@@ -223,6 +224,8 @@ def stop_processes(procs: list[subprocess.Popen], grace: float = 30.0) -> None:
     Each child gets SIGTERM in its process group (Voilà then shuts its kernels down); whatever
     of its tree outlives it (kernels run in sessions of their own) is terminated, then killed.
     """
+    import psutil
+
     family: list[psutil.Process] = []
     for proc in procs:
         with contextlib.suppress(psutil.NoSuchProcess):
@@ -241,6 +244,8 @@ def stop_processes(procs: list[subprocess.Popen], grace: float = 30.0) -> None:
 
 def end_processes(procs: list[psutil.Process], grace: float = 5.0) -> None:
     """Terminate the processes still running, then kill those that outlive ``grace`` seconds."""
+    import psutil
+
     alive = [p for p in procs if p.is_running()]
     for p in alive:
         with contextlib.suppress(psutil.NoSuchProcess):
@@ -306,6 +311,9 @@ def start(opts: ServeOptions, log: Path | None, timeout: float = 90.0) -> Server
 
 
 def _wait_ready(server: Server, timeout: float) -> None:
+    import urllib.error
+    import urllib.request
+
     proc, port = server.process, server.opts.port
     where = f" (xem {server.log})" if server.log else ""
     where_en = f" (see {server.log})" if server.log else ""
