@@ -659,7 +659,9 @@ def write_index() -> Path:
     hist = run_history(limit=100000)
     rows = []
     if len(hist):
-        last = hist.sort_values("id").groupby(["job", "period", "name"], as_index=False).last()
+        # the last attempt's own row: groupby().last() would take each column's last non-null
+        # value, showing a retry under way with the failed attempt's end time and error
+        last = hist.sort_values("id").drop_duplicates(["job", "period", "name"], keep="last")
         for r in last.sort_values(
             ["job", "period", "name"], ascending=[True, False, True]
         ).itertuples():
