@@ -528,13 +528,17 @@ def test_an_interrupted_run_is_recorded_and_publishes_nothing(
     from workbench.runs import job_dir, run_history, run_task
 
     job = JobSpec("monthly", _notebook(env), retries=2, backoff=3, timeout=120)
-    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))  # Ctrl+C mid-run
+    # Ctrl+C mid-run, as a terminal sends it (Python's own handler: a harness may ignore SIGINT,
+    # as mutmut's fork server does)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             run_task(job, "2026-07", {"mode": "sleep"}, "monthly_01", key="k3")
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert clock.slept == []
     assert sorted(p.name for p in job_dir("monthly").iterdir()) == [".staging"]
     assert list((job_dir("monthly") / ".staging").iterdir()) == []
