@@ -60,14 +60,30 @@ def _set(row: int, **cols: object) -> None:
 
 
 # -- files ------------------------------------------------------------------------------------
-def test_atomic_text_writes_whole_readable_files_and_leaves_no_temporaries(tmp_path: Path) -> None:
+def test_atomic_text_writes_whole_readable_files_and_leaves_no_temporaries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import locale
+    import tempfile
+
     from workbench.runs import _atomic_text
 
+    # the temporary file is made beside the target (one file system: os.replace is atomic),
+    # never in the system's temporary folder
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
     target = tmp_path / "a" / "b" / "index.html"
-    _atomic_text(target, "Báo cáo tháng 7\n")
+    saved = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")  # an ASCII locale: still UTF-8 (as a library may set)
+    try:
+        _atomic_text(target, "Báo cáo tháng 7\n")
+    finally:
+        locale.setlocale(locale.LC_CTYPE, saved)
     assert target.read_bytes() == "Báo cáo tháng 7\n".encode()
     assert target.stat().st_mode & 0o777 == 0o644  # mkstemp makes 0o600; the web server reads it
     _atomic_text(target, "thay thế")
+    assert target.read_text(encoding="utf-8") == "thay thế"
+    with pytest.raises(UnicodeEncodeError):
+        _atomic_text(target, "lone surrogate \udcff")  # cannot be written: nothing changes
     assert target.read_text(encoding="utf-8") == "thay thế"
     assert [p.name for p in target.parent.iterdir()] == ["index.html"]
 
@@ -306,6 +322,7 @@ def test_render_html_shows_outputs_only_and_loads_nothing_remote(tmp_path: Path)
     out = tmp_path / "site" / "monthly_01.html"
     assert render_html(ipynb, out, title="monthly 2026-07") == out
     page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>\n")
     assert "<title>monthly 2026-07</title>" in page
     assert "<pre>value 42\n</pre>" in page and "<pre>'kết quả 84'</pre>" in page
     assert f'src="data:image/png;base64,{PNG}"' in page

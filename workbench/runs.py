@@ -475,10 +475,14 @@ def _die_with_parent() -> None:
 def _atomic_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)  # reports are read by the web server and other users
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # reports are read by the web server and other users
+        os.replace(tmp, path)
+    except BaseException:  # a text that cannot be written leaves no temporary file behind
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def render_html(ipynb: Path, out: Path, title: str = "") -> Path:
