@@ -373,6 +373,27 @@ def test_summary_is_one_row_per_result(env: Path) -> None:
     ]  # fmt: skip
 
 
+def test_the_runner_child_finds_this_environments_kernel_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from workbench.runs import _child_env
+
+    share = str(Path(sys.prefix) / "share" / "jupyter")
+    monkeypatch.delenv("JUPYTER_PATH", raising=False)
+    monkeypatch.delenv("PYDEVD_DISABLE_FILE_VALIDATION", raising=False)
+    monkeypatch.setenv("NRIS_REPORTS", "/srv/reports")
+    env = _child_env()
+    assert env["JUPYTER_PATH"] == share
+    assert env["PYDEVD_DISABLE_FILE_VALIDATION"] == "1"
+    assert env["NRIS_REPORTS"] == "/srv/reports"  # the rest of the environment is passed on
+    monkeypatch.setenv("JUPYTER_PATH", "/opt/kernels")
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "0")
+    env = _child_env()
+    assert env["JUPYTER_PATH"] == share + os.pathsep + "/opt/kernels"
+    assert env["PYDEVD_DISABLE_FILE_VALIDATION"] == "0"
+    assert os.environ["JUPYTER_PATH"] == "/opt/kernels"  # a copy: this process's is unchanged
+
+
 # -- run_task on a real kernel ------------------------------------------------------------------
 CELL = """
 import os, time
