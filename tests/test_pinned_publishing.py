@@ -536,11 +536,13 @@ def test_a_report_that_does_not_render_leaves_latest_and_the_last_good_report(
 def test_timeouts_are_retried_with_doubling_backoff_then_reported(
     env: Path, clock: SimpleNamespace
 ) -> None:
+    import datetime as dt
+
     from workbench.jobs import JobSpec
     from workbench.runs import RunResult, job_dir, run_history, run_task
 
     job = JobSpec("monthly", _notebook(env), retries=2, backoff=3, timeout=0.2)
-    params = {"mode": "sleep"}
+    params = {"mode": "sleep", "since": dt.date(2026, 7, 1)}  # not JSON: sent to the child as text
     result = run_task(job, "2026-07", params, "monthly_01")
     error = "timeout after 0.2 s"
     assert result == RunResult(
