@@ -394,6 +394,18 @@ def test_the_runner_child_finds_this_environments_kernel_first(
     assert os.environ["JUPYTER_PATH"] == "/opt/kernels"  # a copy: this process's is unchanged
 
 
+def _processes_mentioning(text: str) -> list[int]:
+    """Live processes whose command line holds ``text`` (the runner child names its notebook)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and text.encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:  # gone meanwhile
+            continue
+    return found
+
+
 # -- run_task on a real kernel ------------------------------------------------------------------
 CELL = """
 import os, time
@@ -435,6 +447,93 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
         runs, "time", SimpleNamespace(sleep=fake.slept.append, monotonic=lambda: next(fake.reads))
     )
     return fake
+
+
+@pytest.mark.notebook
+def test_timeouts_are_retried_with_doubling_backoff_then_reported(
+    env: Path, clock: SimpleNamespace
+) -> None:
+    import datetime as dt
+
+    from workbench.jobs import JobSpec
+    from workbench.runs import RunResult, job_dir, run_history, run_task
+
+    job = JobSpec("monthly", _notebook(env), retries=2, backoff=3, timeout=0.2)
+    params = {"mode": "sleep", "since": dt.date(2026, 7, 1)}  # not JSON: sent to the child as text
+    result = run_task(job, "2026-07", params, "monthly_01")
+    error = "timeout after 0.2 s"
+    assert result == RunResult(
+        "monthly", "monthly_01", "2026-07", params, "timeout", 3, error, "", "", 7.25
+    )
+    assert clock.slept == [3, 6]
+    assert _processes_mentioning(str(env)) == []  # each timed-out runner was stopped
+    assert sorted(p.name for p in job_dir("monthly").iterdir()) == [".staging"]
+    assert list((job_dir("monthly") / ".staging").iterdir()) == []
+    hist = run_history()
+    assert hist[["attempt", "status", "error", "ipynb", "html"]].values.tolist() == [
+        [3, "timeout", error, "", ""],
+        [2, "timeout", error, "", ""],
+        [1, "timeout", error, "", ""],
+    ]
+    assert hist["run_key"].nunique() == 1 and re.fullmatch(r"[0-9a-f]{12}", hist["run_key"][0])
+
+
+@pytest.mark.notebook
+def test_an_interrupted_run_is_recorded_and_publishes_nothing(
+    env: Path, clock: SimpleNamespace
+) -> None:
+    from workbench.jobs import JobSpec
+    from workbench.runs import job_dir, run_history, run_task
+
+    job = JobSpec("monthly", _notebook(env), retries=2, backoff=3, timeout=120)
+    # Ctrl+C mid-run, as a terminal sends it (Python's own handler: a harness may ignore SIGINT,
+    # as mutmut's fork server does)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_task(job, "2026-07", {"mode": "sleep"}, "monthly_01", key="k3")
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert clock.slept == []
+    assert _processes_mentioning(str(env)) == []  # the runner was stopped first
+    assert sorted(p.name for p in job_dir("monthly").iterdir()) == [".staging"]
+    assert list((job_dir("monthly") / ".staging").iterdir()) == []
+    [row] = run_history().to_dict("records")
+    assert (row["status"], row["error"], row["ipynb"], row["html"]) == (
+        "interrupted",
+        "stopped",
+        "",
+        "",
+    )
+
+
+@pytest.mark.notebook
+def test_a_runner_that_dies_is_a_failed_run_with_its_last_words(
+    env: Path, clock: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.jobs import JobSpec
+    from workbench.runs import RunResult, job_dir, run_history, run_task
+
+    site = env / "site"  # the runner's Python dies as it starts, saying why on stderr
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        'import os\nos.write(2, b"starting\\nrunner out of memory\\n")\nos._exit(7)\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
+    job = JobSpec("monthly", _notebook(env), retries=0, backoff=3, timeout=60)
+    result = run_task(job, "2026-07", {}, "monthly_01", key="k4")
+    error = "runner died: runner out of memory"
+    assert result == RunResult(
+        "monthly", "monthly_01", "2026-07", {}, "failed", 1, error, "", "", 7.25
+    )
+    assert sorted(p.name for p in job_dir("monthly").iterdir()) == [".staging"]
+    assert [(r["status"], r["error"]) for r in run_history().to_dict("records")] == [
+        ("failed", error)
+    ]
 
 
 @pytest.mark.notebook
@@ -528,64 +627,5 @@ def test_a_report_that_does_not_render_leaves_latest_and_the_last_good_report(
         "failed",
         error,
         str(kept),
-        "",
-    )
-
-
-@pytest.mark.notebook
-def test_timeouts_are_retried_with_doubling_backoff_then_reported(
-    env: Path, clock: SimpleNamespace
-) -> None:
-    import datetime as dt
-
-    from workbench.jobs import JobSpec
-    from workbench.runs import RunResult, job_dir, run_history, run_task
-
-    job = JobSpec("monthly", _notebook(env), retries=2, backoff=3, timeout=0.2)
-    params = {"mode": "sleep", "since": dt.date(2026, 7, 1)}  # not JSON: sent to the child as text
-    result = run_task(job, "2026-07", params, "monthly_01")
-    error = "timeout after 0.2 s"
-    assert result == RunResult(
-        "monthly", "monthly_01", "2026-07", params, "timeout", 3, error, "", "", 7.25
-    )
-    assert clock.slept == [3, 6]
-    assert sorted(p.name for p in job_dir("monthly").iterdir()) == [".staging"]
-    assert list((job_dir("monthly") / ".staging").iterdir()) == []
-    hist = run_history()
-    assert hist[["attempt", "status", "error", "ipynb", "html"]].values.tolist() == [
-        [3, "timeout", error, "", ""],
-        [2, "timeout", error, "", ""],
-        [1, "timeout", error, "", ""],
-    ]
-    assert hist["run_key"].nunique() == 1 and re.fullmatch(r"[0-9a-f]{12}", hist["run_key"][0])
-
-
-@pytest.mark.notebook
-def test_an_interrupted_run_is_recorded_and_publishes_nothing(
-    env: Path, clock: SimpleNamespace
-) -> None:
-    from workbench.jobs import JobSpec
-    from workbench.runs import job_dir, run_history, run_task
-
-    job = JobSpec("monthly", _notebook(env), retries=2, backoff=3, timeout=120)
-    # Ctrl+C mid-run, as a terminal sends it (Python's own handler: a harness may ignore SIGINT,
-    # as mutmut's fork server does)
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            run_task(job, "2026-07", {"mode": "sleep"}, "monthly_01", key="k3")
-    finally:
-        timer.cancel()
-        signal.signal(signal.SIGINT, previous)
-    assert clock.slept == []
-    assert sorted(p.name for p in job_dir("monthly").iterdir()) == [".staging"]
-    assert list((job_dir("monthly") / ".staging").iterdir()) == []
-    [row] = run_history().to_dict("records")
-    assert (row["status"], row["error"], row["ipynb"], row["html"]) == (
-        "interrupted",
-        "stopped",
-        "",
         "",
     )
