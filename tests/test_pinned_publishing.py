@@ -10,6 +10,7 @@ Backoff sleeps and the run's duration are read from a fake clock in place of ``r
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import re
@@ -439,10 +440,11 @@ def _notebook(folder: Path) -> Path:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
-    """``runs.time`` replaced: backoff sleeps are recorded (not slept), monotonic reads 100, 107.25."""
+    """``runs.time`` replaced: backoff sleeps are recorded (not slept); monotonic reads 100, 107.25,
+    100, ... (each run takes 7.25 s)."""
     from workbench import runs
 
-    fake = SimpleNamespace(slept=[], reads=iter([100.0, 107.25]))
+    fake = SimpleNamespace(slept=[], reads=itertools.cycle([100.0, 107.25]))
     monkeypatch.setattr(
         runs, "time", SimpleNamespace(sleep=fake.slept.append, monotonic=lambda: next(fake.reads))
     )
@@ -519,20 +521,25 @@ def test_a_runner_that_dies_is_a_failed_run_with_its_last_words(
 
     site = env / "site"  # the runner's Python dies as it starts, saying why on stderr
     site.mkdir()
+    last = "runner out of memory " + "x" * 400
     (site / "sitecustomize.py").write_text(
-        'import os\nos.write(2, b"starting\\nrunner out of memory\\n")\nos._exit(7)\n',
+        f'import os\nos.write(2, b"starting\\nloading\\n{last}\\n")\nos._exit(7)\n',
         encoding="utf-8",
     )
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
     job = JobSpec("monthly", _notebook(env), retries=0, backoff=3, timeout=60)
     result = run_task(job, "2026-07", {}, "monthly_01", key="k4")
-    error = "runner died: runner out of memory"
+    error = "runner died: " + last[:300]  # its last line, cut
     assert result == RunResult(
         "monthly", "monthly_01", "2026-07", {}, "failed", 1, error, "", "", 7.25
     )
+    (site / "sitecustomize.py").write_text("import os\nos._exit(7)\n", encoding="utf-8")
+    silent = run_task(job, "2026-08", {}, "monthly_01", key="k5")  # says nothing: its exit code
+    assert (silent.status, silent.error) == ("failed", "runner died: exit code 7")
     assert sorted(p.name for p in job_dir("monthly").iterdir()) == [".staging"]
     assert [(r["status"], r["error"]) for r in run_history().to_dict("records")] == [
-        ("failed", error)
+        ("failed", "runner died: exit code 7"),
+        ("failed", error),
     ]
 
 
