@@ -569,6 +569,7 @@ def test_a_retried_run_publishes_its_good_attempt_and_keeps_the_failed_one(
         "monthly_79.html",
     ]
     assert "report 2026-07" in Path(page).read_text(encoding="utf-8")
+    assert "<title>monthly 2026-07</title>" in Path(page).read_text(encoding="utf-8")
     assert "report 2026-07" in Path(nb).read_text(encoding="utf-8")
     assert sorted(p.name for p in job_dir("monthly").iterdir()) == [
         ".staging",
