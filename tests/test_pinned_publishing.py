@@ -118,7 +118,9 @@ def test_history_without_a_file_is_an_empty_frame_with_the_listed_columns(env: P
     ]  # fmt: skip
 
 
-def test_history_is_set_up_in_wal_mode_with_its_index(env: Path) -> None:
+def test_history_is_set_up_in_wal_mode_with_its_index(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from workbench.runs import _db, _set_up, history_path
 
     history_path().parent.mkdir(parents=True)
@@ -133,6 +135,10 @@ def test_history_is_set_up_in_wal_mode_with_its_index(env: Path) -> None:
     assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type != 'table'")}
     assert "runs_job" in names
+    con.close()
+    monkeypatch.setenv("NRIS_STORE", str(env / "new" / "deep" / "store"))  # a first run anywhere
+    con = _db()
+    assert _set_up(con) and history_path() == env / "new" / "deep" / "store" / "runs.sqlite"
     con.close()
     other = env / "plain.sqlite"  # a schema without WAL is not set up either
     con = sqlite3.connect(other, isolation_level=None)
