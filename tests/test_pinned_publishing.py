@@ -167,6 +167,10 @@ def test_history_records_each_attempt_and_marks_dead_runs_interrupted(env: Path)
 
     hist = run_history()
     assert list(hist["id"]) == [5, 4, 3, 2, 1]  # newest first
+    assert list(hist.columns) == [
+        "id", "run_key", "job", "name", "period", "params", "attempt", "status", "started",
+        "ended", "error", "ipynb", "html", "host", "pid",
+    ]  # fmt: skip
     assert list(hist["status"]) == ["running", "interrupted", "running", "ok", "failed"]
     assert list(hist["attempt"]) == [1, 1, 1, 2, 1]
     assert list(hist["run_key"]) == ["k3", "k2", "k2", "k1", "k1"]
