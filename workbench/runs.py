@@ -475,10 +475,14 @@ def _die_with_parent() -> None:
 def _atomic_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)  # reports are read by the web server and other users
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # reports are read by the web server and other users
+        os.replace(tmp, path)
+    except BaseException:  # a text that cannot be written leaves no temporary file behind
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def render_html(ipynb: Path, out: Path, title: str = "") -> Path:
@@ -659,7 +663,9 @@ def write_index() -> Path:
     hist = run_history(limit=100000)
     rows = []
     if len(hist):
-        last = hist.sort_values("id").groupby(["job", "period", "name"], as_index=False).last()
+        # the last attempt's own row: groupby().last() would take each column's last non-null
+        # value, showing a retry under way with the failed attempt's end time and error
+        last = hist.sort_values("id").drop_duplicates(["job", "period", "name"], keep="last")
         for r in last.sort_values(
             ["job", "period", "name"], ascending=[True, False, True]
         ).itertuples():
