@@ -4,6 +4,7 @@ wake-up) and a restart keeps its state; the ledger decides which periods each wa
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -227,6 +228,37 @@ def test_catchup_limit_is_validated(ledger: None, tmp_path: Path) -> None:
         jobs.load_schedules(bad)
     bad.write_text(bad.read_text(encoding="utf-8").replace("catchup: -1", "catchup: 0"))
     assert [s.catchup for s in jobs.load_schedules(bad)] == [3, 0]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("retries: -1", "job m: retries must be an integer >= 0, got '-1'"),
+        ("retries: 1.5", "job m: retries must be an integer >= 0, got '1.5'"),
+        ("timeout: 0", "job m: timeout must be a number >= 1, got '0'"),
+        ("timeout: soon", "job m: timeout must be a number >= 1, got 'soon'"),
+        ("backoff: -5", "job m: backoff must be a number >= 0, got '-5'"),
+        ("backoff: .nan", "job m: backoff must be a number >= 0, got 'nan'"),
+    ],
+)
+def test_a_jobs_retries_timeout_and_backoff_are_validated(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    from analytics.errors import NrisError
+    from workbench import jobs
+
+    nb = tmp_path / "nb.ipynb"
+    nb.write_text("{}", encoding="utf-8")
+    path = tmp_path / "jobs.yml"
+    path.write_text(f"jobs:\n  m:\n    notebook: {nb}\n    {line}\n", encoding="utf-8")
+    with pytest.raises(NrisError, match=re.escape(message)):
+        jobs.load_jobs(path)
+    path.write_text(
+        f"jobs:\n  m:\n    notebook: {nb}\n    retries: 0\n    timeout: 1\n    backoff: 0\n",
+        encoding="utf-8",
+    )
+    m = jobs.load_jobs(path)["m"]
+    assert (m.retries, m.timeout, m.backoff) == (0, 1.0, 0.0)
 
 
 def test_each_schedule_of_a_job_keeps_its_own_ledger(ledger: None, tmp_path: Path) -> None:

@@ -157,11 +157,27 @@ def load_jobs(path: Path | None = None) -> dict[str, JobSpec]:
             freq=freq,
             params=dict(spec.get("params") or {}),
             grid=grid,
-            timeout=float(spec.get("timeout", 1800)),
-            retries=int(spec.get("retries", 2)),
-            backoff=float(spec.get("backoff", 60)),
+            timeout=_bounded(name, spec, "timeout", 1800, 1),
+            retries=int(_bounded(name, spec, "retries", 2, 0, whole=True)),
+            backoff=_bounded(name, spec, "backoff", 60, 0),
         )
     return jobs
+
+
+def _bounded(
+    job: str, spec: dict, key: str, default: float, least: float, whole: bool = False
+) -> float:
+    """A job's number (seconds, or a count when ``whole``), at least ``least``; anything else is
+    refused at load rather than met at run time (a negative retries ran nothing)."""
+    value = spec.get(key, default)
+    kinds = (int,) if whole else (int, float)
+    if not isinstance(value, kinds) or isinstance(value, bool) or not value >= least:
+        kind_vi, kind_en = ("số nguyên", "an integer") if whole else ("số", "a number")
+        raise NrisError(
+            f"Tác vụ {job}: {key} phải là {kind_vi} >= {least}, nhận '{value}'",
+            f"job {job}: {key} must be {kind_en} >= {least}, got '{value}'",
+        )
+    return float(value)
 
 
 def get_job(name: str, path: Path | None = None) -> JobSpec:
