@@ -223,11 +223,13 @@ class BriefingServer(Voila):
         me = psutil.Process()
         before = me.children(recursive=True)
         try:
-            shutil.rmtree(self.connection_dir, ignore_errors=True)
             for kernel_id, exc in run_sync(shut_kernels)(self.kernel_manager):
                 self.log.info("kernel %s not shut (ended with the others): %s", kernel_id, exc)
         finally:
             end_processes(before + me.children(recursive=True))
+            # only now: a kernel still starting binds its sockets in this folder, and one that
+            # found it gone printed a traceback of its own
+            shutil.rmtree(self.connection_dir, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:
