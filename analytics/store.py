@@ -156,16 +156,13 @@ def writer(publish: bool = True, timeout: float = 600.0) -> Iterator[duckdb.Duck
             elif publish and (subs_after != subs_before or behind == "submissions"):
                 publish_submissions(con)  # e.g. a rejected attempt: observations file unchanged
             if publish:
-                unpublished_path().unlink(missing_ok=True)
+                paths.unpublished_path().unlink(missing_ok=True)
         finally:
             con.close()
 
 
-unpublished_path = paths.unpublished_path  # the marker of a commit not yet published
-
-
 def _mark_unpublished() -> None:
-    with open(unpublished_path(), "w", encoding="utf-8") as fh:
+    with open(paths.unpublished_path(), "w", encoding="utf-8") as fh:
         fh.write(f"{os.getpid()}\n")
         fh.flush()
         os.fsync(fh.fileno())
@@ -213,7 +210,7 @@ def catch_up(timeout: float = 30.0) -> str | None:
                     publish_snapshot(con)
                 elif behind == "submissions":
                     publish_submissions(con)
-                unpublished_path().unlink(missing_ok=True)
+                paths.unpublished_path().unlink(missing_ok=True)
                 return behind
             finally:
                 con.close()
@@ -228,7 +225,7 @@ def catch_up(timeout: float = 30.0) -> str | None:
 
 def catch_up_if_marked() -> str | None:
     """``catch_up`` only when a writer left the ``unpublished`` marker (cheap: one stat)."""
-    if not unpublished_path().exists():
+    if not paths.unpublished_path().exists():
         return None
     try:
         return catch_up(timeout=0.0)

@@ -24,6 +24,7 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
+from tiny_notebooks import python3_notebook, write_notebook
 
 # a 1x1 PNG, as a kernel's display_data carries it (base64)
 PNG = base64.b64encode(
@@ -297,12 +298,7 @@ def test_index_names_a_running_attempt_by_its_own_times(env: Path) -> None:
 # -- offline HTML -------------------------------------------------------------------------------
 def _executed(folder: Path, title: str | None = None) -> Path:
     """An executed notebook as papermill leaves it: code, a print, a result, a chart, widgets."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
+    nb = python3_notebook()
     nb.metadata["widgets"] = {
         "application/vnd.jupyter.widget-state+json": {
             "state": {},
@@ -430,22 +426,13 @@ print("report", period)
 
 
 def _notebook(folder: Path) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    params = nbformat.v4.new_code_cell(
+    return write_notebook(
+        folder / "monthly.ipynb",
         'period: str = ""  # set by the runner\n'
         'flag: str = ""  # a file: the first attempt fails until it exists\n'
-        'mode: str = "ok"  # ok or sleep'
+        'mode: str = "ok"  # ok or sleep',
+        CELL,
     )
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(CELL)]
-    path = folder / "monthly.ipynb"
-    nbformat.write(nb, path)
-    return path
 
 
 @pytest.fixture

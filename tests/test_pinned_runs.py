@@ -6,31 +6,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import nbformat
 import pytest
+from tiny_notebooks import write_notebook
 
 from analytics.errors import NrisError
 
 
 def _notebook(folder: Path) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    params = nbformat.v4.new_code_cell(
+    return write_notebook(
+        folder / "tiny.ipynb",
         'period: str = ""  # set by the runner\n'
         'lang: str = "vi"  # vi or en\n'
         'area: str = "VN"  # VN, a region or a province code; "all": every area\n'
         'indicator: str = "CPI"  # indicator code\n'
-        "rank_by: list = []  # indicators to rank"
+        "rank_by: list = []  # indicators to rank",
+        'print("report", period, lang, area)',
     )
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell('print("report", period, lang, area)')]
-    path = folder / "tiny.ipynb"
-    nbformat.write(nb, path)
-    return path
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
+from tiny_notebooks import write_notebook
 
 from analytics.errors import NrisError
 
@@ -28,20 +28,12 @@ print("kernel", IPKernelApp.instance().transport, IPKernelApp.instance().ip)
 
 
 def _notebook(folder: Path) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    params = nbformat.v4.new_code_cell(
-        'x: int = 1  # a number\nmode: str = "ok"  # ok, fail, sleep or die\nperiod: str = ""  # set by the runner'
+    return write_notebook(
+        folder / "tiny.ipynb",
+        'x: int = 1  # a number\nmode: str = "ok"  # ok, fail, sleep or die\nperiod: str = ""  # set by the runner',
+        CELL,
+        title="# Tiny",
     )
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Tiny"), params, nbformat.v4.new_code_cell(CELL)]
-    path = folder / "tiny.ipynb"
-    nbformat.write(nb, path)
-    return path
 
 
 @pytest.fixture

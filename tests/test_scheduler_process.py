@@ -33,8 +33,8 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import nbformat
 import pytest
+from tiny_notebooks import write_notebook
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,21 +84,12 @@ def _faketime(at: str) -> list[str]:
 
 
 def _notebook(folder: Path) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    params = nbformat.v4.new_code_cell(
+    return write_notebook(
+        folder / "tiny.ipynb",
         'period: str = ""  # set by the runner\nnap: float = 0  # seconds to sleep\n'
-        'pidfile: str = ""  # where to write the kernel and runner pids'
+        'pidfile: str = ""  # where to write the kernel and runner pids',
+        CELL,
     )
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(CELL)]
-    path = folder / "tiny.ipynb"
-    nbformat.write(nb, path)
-    return path
 
 
 def _schedules(folder: Path, cron: str, params: str = "") -> None:

@@ -25,7 +25,7 @@ import pytest
 from test_ingest_helpers import copy_store, form_grid, write_csv
 
 import analytics
-from analytics import ingest, store
+from analytics import ingest, paths, store
 from analytics.catalog import catalog
 
 NRIS = [sys.executable, "-m", "workbench.cli"]
@@ -80,7 +80,7 @@ def test_killed_writer_is_caught_up(
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=delay)
         else:  # the marker goes down just before the commit; the publish follows it
-            while not store.unpublished_path().exists() and proc.poll() is None:
+            while not paths.unpublished_path().exists() and proc.poll() is None:
                 time.sleep(0.001)
             time.sleep(rng.uniform(0.005, 0.08))
         elapsed = time.monotonic() - start
@@ -98,7 +98,7 @@ def test_killed_writer_is_caught_up(
             hi = delay if homing else hi  # the publish was over: kill earlier next time
             continue
         hits += 1  # committed, not published: the case the issue is about
-        assert store.unpublished_path().exists(), note
+        assert paths.unpublished_path().exists(), note
         how = recoveries[hits % 3]
         if how == "command":
             p = subprocess.run(
@@ -111,7 +111,7 @@ def test_killed_writer_is_caught_up(
         else:
             assert store.catch_up() == "observations", note
         assert readable(agency), f"{note}: not readable after {how}"
-        assert in_step() and not store.unpublished_path().exists(), note
+        assert in_step() and not paths.unpublished_path().exists(), note
     assert hits >= 2, f"seed {seed}: only {hits} kills between commit and publish: {outcomes}"
     assert len({o[0] for o in outcomes}) >= 5  # killed at many different points
     assert store.catch_up() is None  # nothing left behind at the end
