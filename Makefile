@@ -36,7 +36,7 @@ lint: venv
 	$(BIN)/ruff format --check $(SRC)
 	$(BIN)/mypy
 
-# -n auto: one worker per core; loadgroup keeps the browser and Voilà tests on one worker.
+# -n auto: one worker per core and one more (tests/conftest.py); loadgroup keeps the browser and Voilà tests on one worker.
 test: lint
 	$(BIN)/pytest -q -n auto --dist loadgroup
 

@@ -30,7 +30,8 @@ from analytics.catalog import catalog
 
 NRIS = [sys.executable, "-m", "workbench.cli"]
 MAX_TRIALS = 30
-WANTED_HITS = 6
+WANTED_HITS = 3  # one per way of recovering (recoveries below)
+MIN_TRIALS = 5  # killed at that many different points at least
 
 
 def committed(file_name: str) -> bool:
@@ -67,7 +68,7 @@ def test_killed_writer_is_caught_up(
     lo, hi = 0.0, 4.0
     hits, outcomes, recoveries = 0, [], ["command", "resend", "catch_up"]
     for trial, agency in enumerate(agencies[:MAX_TRIALS]):
-        if hits >= WANTED_HITS:
+        if hits >= WANTED_HITS and len(outcomes) >= MIN_TRIALS:
             break
         path = write_csv(tmp_path / f"{agency}.csv", form_grid(agency))
         homing = trial % 2 == 0  # odd trials aim at the window itself: how fast the machine is
@@ -113,5 +114,5 @@ def test_killed_writer_is_caught_up(
         assert readable(agency), f"{note}: not readable after {how}"
         assert in_step() and not paths.unpublished_path().exists(), note
     assert hits >= 2, f"seed {seed}: only {hits} kills between commit and publish: {outcomes}"
-    assert len({o[0] for o in outcomes}) >= 5  # killed at many different points
+    assert len({o[0] for o in outcomes}) >= MIN_TRIALS  # killed at many different points
     assert store.catch_up() is None  # nothing left behind at the end
