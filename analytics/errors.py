@@ -31,12 +31,20 @@ class StoreError(NrisError):
 
 
 def unknown_code(kind_vi: str, kind_en: str, code: str, valid: Iterable[str]) -> UnknownCodeError:
-    """An UnknownCodeError that lists the nearest valid codes."""
+    """An UnknownCodeError that lists the nearest valid codes, or a few valid ones and how many
+    there are when none is near (they are then examples, not suggestions)."""
     valid = list(valid)
     near = difflib.get_close_matches(str(code).upper(), [v.upper() for v in valid], n=5, cutoff=0.4)
     by_upper = {v.upper(): v for v in valid}
-    hint = ", ".join(by_upper[n] for n in near) or ", ".join(sorted(valid)[:5]) + ", ..."
+    if near:
+        hint = ", ".join(by_upper[n] for n in near)
+        return UnknownCodeError(
+            f"Không có {kind_vi} '{code}'; mã gần nhất: {hint}",
+            f"unknown {kind_en} '{code}'; nearest valid codes: {hint}",
+        )
+    some = ", ".join(sorted(valid)[:5]) + (", ..." if len(valid) > 5 else "")
     return UnknownCodeError(
-        f"Không có {kind_vi} '{code}'; mã gần nhất: {hint}",
-        f"unknown {kind_en} '{code}'; nearest valid codes: {hint}",
+        f"Không có {kind_vi} '{code}' và không có mã nào gần giống; {len(valid)} mã hợp lệ: {some}",
+        f"unknown {kind_en} '{code}', and no valid code is close to it; {len(valid)} valid codes: "
+        f"{some}",
     )

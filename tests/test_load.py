@@ -21,6 +21,19 @@ def test_unknown_area(use_store):
         analytics.load("CPI", areas="99")
 
 
+def test_a_code_near_nothing_is_not_told_the_first_codes_are_nearest() -> None:
+    from analytics.errors import unknown_code
+
+    err = unknown_code("địa bàn", "area", "XX", ["79", "01", "00004", "48", "02", "31"])
+    assert err.en == "unknown area 'XX', and no valid code is close to it; 6 valid codes: " + (
+        "00004, 01, 02, 31, 48, ..."
+    )
+    assert err.vi.startswith("Không có địa bàn 'XX' và không có mã nào gần giống; 6 mã hợp lệ")
+    assert unknown_code("cơ quan", "agency", "X", ["A", "B"]).en.endswith("2 valid codes: A, B")
+    near = unknown_code("chỉ tiêu", "indicator", "CPII", ["CPI", "IIP", "GDP"])
+    assert near.en == "unknown indicator 'CPII'; nearest valid codes: CPI, IIP"
+
+
 def test_area_codes_are_normalized(use_store):
     df = analytics.load("RETAIL_SALES", areas=[1, "79"], start="2021-01", end="2021-12")
     assert set(df["area"]) == {"01", "79"}
