@@ -11,7 +11,7 @@ import polars as pl
 
 from analytics import store
 from analytics.catalog import area_code, catalog
-from analytics.errors import unknown_code
+from analytics.errors import NrisError, unknown_code
 
 KEY = ["indicator", "area", "period", "freq"]
 # The store's observation columns, with the vintage beside the status it qualifies.
@@ -25,7 +25,24 @@ def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
 
 
 def _to_datetime(value: str | dt.date | dt.datetime | pd.Timestamp) -> dt.datetime:
-    return pd.Timestamp(value).to_pydatetime()
+    """A naive local time, as vintages are stamped (``datetime.now()``): a time with an offset
+    ("2023-03-04T19:00+07:00", as other systems send it) is converted to local time first."""
+    when = pd.Timestamp(value).to_pydatetime()
+    return when.astimezone().replace(tzinfo=None) if when.tzinfo else when
+
+
+def parse_when(text: str | None, name: str) -> str | None:
+    """A date or time a user typed (``--start``, ``as_of``...) as ISO text, its time of day and
+    offset kept; None stays None. A text that is no date is one bilingual error naming ``name``."""
+    if text is None:
+        return None
+    try:
+        return pd.Timestamp(text).isoformat()
+    except (ValueError, OverflowError):
+        raise NrisError(
+            f"{name} '{text}' không phải ngày/tháng hợp lệ (YYYY-MM)",
+            f"{name} '{text}' is not a valid date (YYYY-MM)",
+        ) from None
 
 
 def resolve_indicators(codes: str | Iterable[str]) -> list[str]:
@@ -116,6 +133,10 @@ def load(
         pred = pred & _native_freq(codes)
     elif freq != "all":
         pred = pred & (pl.col("freq") == freq)
+    if start is not None and end is not None and pd.Timestamp(start) > pd.Timestamp(end):
+        raise NrisError(
+            f"kỳ đầu {start} sau kỳ cuối {end}", f"the start {start} is after the end {end}"
+        )
     if start is not None:
         pred = pred & (pl.col("period") >= pd.Timestamp(start).date())
     if end is not None:

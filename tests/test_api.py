@@ -318,6 +318,18 @@ def test_reads_catalog_status_and_data_formats(api: Server) -> None:
     # what was known as of a date: no vintage after it
     old = httpx.get(api.url + "/v1/data/IIP", headers=h, params={**params, "as_of": "2022-03-01"})
     assert max(o["vintage"] for o in old.json()["observations"]) <= "2022-03-01"
+    # a time with an offset, as other systems send it, is that instant in the store's local time
+    aware = httpx.get(
+        api.url + "/v1/data/IIP", headers=h, params={**params, "as_of": "2022-03-01T07:00+07:00"}
+    )
+    local = dt.datetime.fromisoformat("2022-03-01T07:00+07:00").astimezone().replace(tzinfo=None)
+    naive = httpx.get(api.url + "/v1/data/IIP", headers=h, params={**params, "as_of": str(local)})
+    assert aware.status_code == naive.status_code == 200, aware.text
+    assert aware.json()["observations"] == naive.json()["observations"]
+    backwards = httpx.get(
+        api.url + "/v1/data/IIP", headers=h, params={"start": "2022-06", "end": "2022-01"}
+    )
+    assert backwards.status_code == 400 and "after the end" in backwards.text
     assert httpx.get(api.url + "/v1/data/NOPE", headers=h).status_code == 404
     assert httpx.get(api.url + "/v1/data/IIP", headers=h, params={"start": "xx"}).status_code == 400
 

@@ -128,6 +128,24 @@ def test_load_exports_xlsx_and_transforms(demo_store, tmp_path, nris):
     assert len(df) == 18 and df["unit"].unique().tolist() == ["%"]
 
 
+def test_load_as_of_keeps_the_time_of_day(demo_store, tmp_path, nris):
+    """``--as-of 2022-03-04T19:00`` is seven in the evening, not the day's midnight."""
+    from analytics.load import vintages
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("NRIS_STORE", str(demo_store))
+        official = vintages("CPI", "VN", "2022-01").sort("vintage")["vintage"][1]
+    out = tmp_path / "cpi.csv"
+    for minutes, status in [(-1, "preliminary"), (1, "official")]:
+        when = (official + pd.Timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
+        args = ["load", "CPI", "--area", "VN", "--start", "2022-01", "--end", "2022-01"]
+        done = nris(*args, "--as-of", when, "--out", str(out), store=demo_store)
+        assert done.returncode == 0, done.stderr
+        assert pd.read_csv(out)["status"].tolist() == [status], when
+    backwards = nris("load", "CPI", "--start", "2022-06", "--end", "2022-01", store=demo_store)
+    assert_one_line_error(backwards, "is after the end")
+
+
 def test_summary_and_catalog(demo_store, nris):
     result = nris("summary", store=demo_store)
     assert result.returncode == 0, result.stderr

@@ -111,3 +111,35 @@ def test_reports_follow_the_consolidated_months_only(demo_store, tmp_path, monke
     assert latest_period("M") == dt.date(2022, 6, 1)
     pl.concat([snap, july.with_columns(authoritative=pl.lit(True))]).write_parquet(path)
     assert latest_period("M") == dt.date(2022, 7, 1)
+
+
+@pytest.fixture
+def vietnam_time(monkeypatch: pytest.MonkeyPatch):
+    """This process's local time is Vietnam's (vintages are stamped in local time)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Ho_Chi_Minh")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_as_of_with_an_offset_is_that_instant_in_local_time(use_store, vietnam_time) -> None:
+    from analytics.load import vintages
+
+    rows = vintages("CPI", "VN", "2022-01").sort("vintage")
+    assert rows["status"].to_list()[:2] == ["preliminary", "official"]
+    official = rows["vintage"][1]  # naive, Vietnam's local time
+    utc_before = (official - dt.timedelta(hours=7, minutes=1)).isoformat() + "+00:00"
+    utc_after = (official - dt.timedelta(hours=6, minutes=59)).isoformat() + "+00:00"
+    for as_of, status in [(utc_before, "preliminary"), (utc_after, "official")]:
+        df = analytics.load("CPI", areas="VN", start="2022-01", end="2022-01", as_of=as_of)
+        assert df["status"].to_list() == [status], as_of
+
+
+def test_start_after_end_is_refused() -> None:
+    from analytics.errors import NrisError
+
+    with pytest.raises(NrisError, match="the start 2022-06 is after the end 2022-01"):
+        analytics.load("CPI", start="2022-06", end="2022-01")

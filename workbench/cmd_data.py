@@ -64,17 +64,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _month(text: str | None, flag: str) -> str | None:
-    if text is None:
-        return None
-    import pandas as pd
+    """The day a user typed for ``flag`` (YYYY-MM or a date), or a bilingual error."""
+    from analytics.load import parse_when
 
-    try:
-        return str(pd.Timestamp(text).date())
-    except ValueError:
-        raise NrisError(
-            f"{flag} '{text}' không phải ngày/tháng hợp lệ (YYYY-MM)",
-            f"{flag} '{text}' is not a valid date (YYYY-MM)",
-        ) from None
+    when = parse_when(text, flag)
+    return None if when is None else when[:10]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -136,6 +130,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     import pandas as pd
     import polars as pl
 
+    from analytics.load import parse_when
+
     start = _month(args.start, "--start")
     # Growth rates and year-to-date values need the year before ``start`` too.
     read_from = start
@@ -146,7 +142,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         areas=args.area,
         start=read_from,
         end=_month(args.end, "--end"),
-        as_of=_month(args.as_of, "--as-of"),
+        as_of=parse_when(args.as_of, "--as-of"),  # its time of day too
         source=args.source,
     )
     assert isinstance(df, pl.DataFrame)

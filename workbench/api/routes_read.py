@@ -15,6 +15,7 @@ import analytics
 from analytics import reporting, store
 from analytics.catalog import catalog
 from analytics.errors import NrisError, StoreError
+from analytics.load import parse_when
 from analytics.validation import lookups
 from workbench.api import sdmx
 from workbench.api.auth import Identity, identity
@@ -28,18 +29,6 @@ READ_ERRORS = problem_responses(400, 401, 404, 429)
 def _records(df: pd.DataFrame) -> list[dict]:
     """A frame as JSON-safe records (dates ISO, NaN as null)."""
     return json.loads(df.to_json(orient="records", date_format="iso", force_ascii=False))
-
-
-def _date(text: str | None, name: str) -> str | None:
-    if text is None:
-        return None
-    try:
-        return pd.Timestamp(text).isoformat()
-    except (ValueError, OverflowError):
-        raise NrisError(
-            f"{name} '{text}' không phải ngày/tháng hợp lệ (YYYY-MM)",
-            f"{name} '{text}' is not a valid date (YYYY-MM)",
-        ) from None
 
 
 @router.get(
@@ -97,7 +86,7 @@ def _data(
     same question against the same snapshot file always has the same answer (the key names it)."""
     info = store.snapshot_info()
     wanted = [a for a in areas.split(",") if a.strip()] if areas else None
-    dates = _date(start, "start"), _date(end, "end"), _date(as_of, "as_of")
+    dates = parse_when(start, "start"), parse_when(end, "end"), parse_when(as_of, "as_of")
     if "commune" in str(lookups(catalog()).indicators[code]["levels"]):
         df = _observations(code, wanted, *dates)  # thousands of communes: read only those asked
     else:  # every area's rows of the indicator, read once per snapshot, shared by all questions
