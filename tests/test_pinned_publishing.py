@@ -477,6 +477,36 @@ def test_timeouts_are_retried_with_doubling_backoff_then_reported(
     assert hist["run_key"].nunique() == 1 and re.fullmatch(r"[0-9a-f]{12}", hist["run_key"][0])
 
 
+@pytest.mark.parametrize(
+    ("error", "attempts"),
+    [
+        ("cell [3]: NrisError: Chưa có số liệu | no data for VN up to 1999-01-01", 1),
+        ("cell [2]: UnknownCodeError: Không có chỉ tiêu 'CPII' | unknown indicator", 1),
+        ("cell [None]: CatalogError: catalog | catalog", 1),
+        ("cell [3]: StoreError: the store is locked", 3),  # may pass: retried
+        ("cell [3]: ValueError: NrisError: in the message only", 3),
+        ("kernel died: NrisError", 3),
+    ],
+)
+def test_a_data_or_parameter_error_is_not_retried(
+    env: Path, clock: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, error: str, attempts: int
+) -> None:
+    """No figures for the period is the same error on every attempt: reported at once, not after
+    minutes of backoff (a transient failure still gets its retries)."""
+    from workbench import runs
+    from workbench.jobs import JobSpec
+
+    calls: list[Path] = []
+    monkeypatch.setattr(
+        runs, "execute_notebook", lambda nb, out, *a: calls.append(out) or ("failed", error)
+    )
+    job = JobSpec("monthly", env / "monthly.ipynb", retries=2, backoff=3, timeout=60)
+    result = runs.run_task(job, "1999-01", {"period": "1999-01"}, "monthly")
+    assert (result.status, result.attempt, result.error) == ("failed", attempts, error)
+    assert len(calls) == attempts and clock.slept == [3, 6][: attempts - 1]
+    assert runs.run_history()["attempt"].tolist() == list(range(attempts, 0, -1))
+
+
 @pytest.mark.notebook
 def test_an_interrupted_run_is_recorded_and_publishes_nothing(
     env: Path, clock: SimpleNamespace

@@ -17,6 +17,7 @@ import datetime as dt
 import html
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -580,12 +581,25 @@ def run_task(
             kept = str(failed / f"{name}-attempt{attempt}-{key}.ipynb")
             os.replace(out, kept)
         _record_end(row, status, error, kept, "")
-        if attempt <= job.retries:
-            time.sleep(job.backoff * 2 ** (attempt - 1))
+        if attempt > job.retries or _final(error):
+            break
+        time.sleep(job.backoff * 2 ** (attempt - 1))
     shutil.rmtree(stage, ignore_errors=True)
     return RunResult(
         job.name, name, period, params, status, attempt, error, "", "", time.monotonic() - t0
     )
+
+
+# What a notebook raises about its data or parameters (no figures yet for the period, an unknown
+# code, a bad catalog): another attempt would repeat it, minutes of backoff later. The store's
+# own errors (StoreError: locked for too long) may pass, and are retried like any other failure.
+FINAL_ERRORS = ("NrisError", "UnknownCodeError", "CatalogError")
+
+
+def _final(error: str) -> bool:
+    """True for a failed cell whose exception is one of ``FINAL_ERRORS`` (never retried)."""
+    found = re.match(r"cell \[[^\]]*\]: (\w+):", error)
+    return found is not None and found.group(1) in FINAL_ERRORS
 
 
 def _task(args: tuple[JobSpec, str, dict[str, Any], str, str]) -> RunResult:
