@@ -81,7 +81,8 @@ def prepare(
     """Split a Nixtla frame into clean series; returns them and the series that cannot run.
 
     Leading/trailing NaN are dropped, interior NaN and missing periods filled by linear
-    interpolation (noted). Exogenous columns are every column besides unique_id/ds/y; their
+    interpolation, infinite values treated as NaN, and of rows for the same period the last
+    kept (each noted). Exogenous columns are every column besides unique_id/ds/y; their
     future comes from ``X_df``, except ``tet`` which is computed from the calendar.
     """
     df = _pandas(df)
@@ -111,7 +112,14 @@ def prepare(
         else:
             g = df.iloc[a:b].drop_duplicates("ds", keep="last")
             notes = []
+            if len(g) < b - a:
+                notes.append(f"{b - a - len(g)} duplicate period(s): the last row of each kept")
             yv = pd.to_numeric(g["y"], errors="coerce").to_numpy(dtype=float)
+            n_inf = int(np.isinf(yv).sum())
+            if n_inf:  # an overflowed ratio or a bad cell: missing, not a value to fit
+                notes.append(f"{n_inf} infinite value(s) treated as missing")
+                yv = np.where(np.isinf(yv), np.nan, yv)
+            g = g.assign(y=yv)
             valid = np.flatnonzero(np.isfinite(yv))
             if len(valid) == 0:
                 dropped.append({"unique_id": uid, "note": "no finite values"})

@@ -75,6 +75,26 @@ def test_backtest_windows_refit_the_chosen_form_or_search_when_it_cannot_fit() -
     assert short["model"][2] == "N"
 
 
+def test_prepare_notes_duplicates_and_treats_infinities_as_missing() -> None:
+    df = _monthly(n=36)
+    df.loc[10, "y"] = np.inf
+    df.loc[11, "y"] = -np.inf
+    dup = df.iloc[[20]].assign(y=500.0)  # a later row for the same month: it wins
+    (s,), dropped = F.prepare(pd.concat([df, dup]), 6)
+    assert dropped == [] and len(s.y) == 36 and np.all(np.isfinite(s.y))
+    assert s.notes == [
+        "1 duplicate period(s): the last row of each kept",
+        "2 infinite value(s) treated as missing",
+        "filled 2 missing period(s) by linear interpolation",
+    ]
+    y = df["y"].to_numpy()
+    np.testing.assert_allclose(s.y[10:12], y[9] + (y[12] - y[9]) * np.array([1, 2]) / 3)
+    assert s.y[20] == 500.0
+    # a forecast of it is made (all its models failed on the infinite values before)
+    fc = F.forecast(df, 3, models="theta", progress=False)
+    assert len(fc) == 3 and np.all(np.isfinite(fc["theta"]))
+
+
 def test_unknown_model_is_a_one_line_error() -> None:
     with pytest.raises(ValueError, match="unknown model 'etz'"):
         make("etz")
