@@ -49,9 +49,15 @@ def _warn_notes(notes: list[dict[str, Any]], n_series: int) -> None:
         warnings.warn(line, ForecastNotesWarning, stacklevel=3)
 
 
+# A century of months: far past any horizon worth forecasting, and within pandas' dates.
+MAX_HORIZON = 1200
+
+
 def _check(df: pd.DataFrame, h: int, level: Sequence[int]) -> None:
     if not isinstance(h, int | np.integer) or isinstance(h, bool) or h < 1:
         raise ValueError(f"horizon h must be a positive whole number of periods, got {h!r}")
+    if h > MAX_HORIZON:
+        raise ValueError(f"horizon h must be at most {MAX_HORIZON} periods, got {h}")
     missing = {"unique_id", "ds", "y"} - set(df.columns)
     if missing:
         raise ValueError(

@@ -157,6 +157,10 @@ def test_forecast_frame_shape_and_intervals() -> None:
 def test_horizon_zero_and_bad_level_are_clear_errors() -> None:
     with pytest.raises(ValueError, match="horizon h must be a positive"):
         F.forecast(_monthly(), 0, n_jobs=1, progress=False)
+    with pytest.raises(ValueError, match="at most 1200 periods, got 1201"):
+        F.backtest(_monthly(), 1201, n_windows=1, progress=False)
+    with pytest.raises(ValueError, match="at most 1200 periods, got 100000"):
+        F.forecast(_monthly(), 100_000, n_jobs=1, progress=False)  # past pandas' last date
     with pytest.raises(ValueError, match="between 0 and 100"):
         F.forecast(_monthly(), 3, level=(80, 100), n_jobs=1, progress=False)
 
