@@ -134,8 +134,9 @@ def load(
     elif freq != "all":
         pred = pred & (pl.col("freq") == freq)
     if start is not None and end is not None and pd.Timestamp(start) > pd.Timestamp(end):
+        first, last = (f"{pd.Timestamp(d):%Y-%m-%d}" for d in (start, end))
         raise NrisError(
-            f"kỳ đầu {start} sau kỳ cuối {end}", f"the start {start} is after the end {end}"
+            f"kỳ đầu {first} sau kỳ cuối {last}", f"the start {first} is after the end {last}"
         )
     if start is not None:
         pred = pred & (pl.col("period") >= pd.Timestamp(start).date())

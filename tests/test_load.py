@@ -141,5 +141,5 @@ def test_as_of_with_an_offset_is_that_instant_in_local_time(use_store, vietnam_t
 def test_start_after_end_is_refused() -> None:
     from analytics.errors import NrisError
 
-    with pytest.raises(NrisError, match="the start 2022-06 is after the end 2022-01"):
+    with pytest.raises(NrisError, match="the start 2022-06-01 is after the end 2022-01-01"):
         analytics.load("CPI", start="2022-06", end="2022-01")
