@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from analytics import paths
+from analytics import paths, yamltext
 from analytics.errors import CatalogError, unknown_code
 
 FREQUENCIES = ("M", "Q", "A")
@@ -340,7 +340,7 @@ def _load_regimes(
     if not path.exists():
         raise CatalogError(f"Thiếu tệp danh mục {path}", f"catalog file missing: {path}")
     try:
-        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        items = yamltext.safe_load(path.read_text(encoding="utf-8")) or []
     except yaml.YAMLError as exc:
         raise CatalogError(
             f"regimes.yml: lỗi cú pháp YAML ({exc})", f"regimes.yml: YAML syntax error ({exc})"

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from analytics import paths
+from analytics import paths, yamltext
 from analytics.calendar import closed_period
 from analytics.errors import NrisError, unknown_code
 
@@ -115,7 +115,7 @@ def _read(path: Path | None = None) -> dict[str, Any]:
     if not path.exists():
         raise NrisError(f"Thiếu tệp lịch chạy {path}", f"schedules file missing: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamltext.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0]
         raise NrisError(

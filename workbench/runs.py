@@ -31,9 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from analytics import paths
+from analytics import paths, yamltext
 from analytics.calendar import parse_period, period_key
 from analytics.errors import NrisError
 from workbench.jobs import JobSpec, latest_period
@@ -109,7 +108,7 @@ def _coerce(name: str, value: Any, typ: str) -> Any:
         if base == "float":
             return float(value)
         if base in ("list", "dict", "tuple"):
-            parsed = yaml.safe_load(value)
+            parsed = yamltext.safe_load(value)
             if base == "dict" and not isinstance(parsed, dict):
                 raise ValueError(value)
             if base in ("list", "tuple") and not isinstance(parsed, list):
