@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
 
 from analytics import paths, yamltext
-from analytics.calendar import closed_period
 from analytics.errors import NrisError, unknown_code
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -233,6 +231,9 @@ def load_schedules(path: Path | None = None) -> list[Schedule]:
 # -- periods ----------------------------------------------------------------------------------
 def latest_period(freq: str) -> dt.date:
     """The latest period of ``freq`` fully covered by the published snapshot's national data."""
+    import pandas as pd
+
+    from analytics.calendar import closed_period
     from analytics.load import last_month
 
     last = last_month("VN")

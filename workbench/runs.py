@@ -28,14 +28,16 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from analytics import paths, yamltext
-from analytics.calendar import parse_period, period_key
 from analytics.errors import NrisError
-from workbench.jobs import JobSpec, latest_period
+
+if TYPE_CHECKING:  # pandas, the calendar and the jobs load where they are used: the papermill
+    # child (``python -m workbench.runs``) needs none of them (0.3-0.5 CPU-s per run)
+    import pandas as pd
+
+    from workbench.jobs import JobSpec
 
 KERNEL = "python3"
 STATUSES = ("running", "ok", "failed", "timeout", "interrupted")
@@ -80,6 +82,9 @@ class RunResult:
 # -- parameters -------------------------------------------------------------------------------
 def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
     """The notebook's declared parameters (papermill inspection): name -> type, default, help."""
+    from analytics.startup import import_papermill
+
+    import_papermill()  # without pyarrow.fs
     from papermill.inspection import inspect_notebook
 
     return {
@@ -303,6 +308,8 @@ def run_history(
     job: str | None = None, status: str | None = None, limit: int = 200
 ) -> pd.DataFrame:
     """Recorded attempts, newest first. A 'running' row whose process is gone reads 'interrupted'."""
+    import pandas as pd
+
     if not history_path().exists():
         return pd.DataFrame(
             columns=[
@@ -406,7 +413,9 @@ def _stop(proc: subprocess.Popen) -> None:
 
 def _child(spec: dict[str, Any]) -> int:
     """Body of the child process: run papermill, write a small result file."""
-    import papermill as pm
+    from analytics.startup import import_papermill
+
+    pm = import_papermill()
 
     def on_term(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -616,6 +625,9 @@ def run_job(
             "Kỳ báo cáo đặt bằng --period, không bằng -p period",
             "the report period is set with --period, not -p period",
         )
+    from analytics.calendar import parse_period, period_key
+    from workbench.jobs import latest_period
+
     start = parse_period(str(period), job.freq) if period else latest_period(job.freq)
     key_period = period_key(start, job.freq)
     declared = notebook_parameters(job.notebook)
@@ -701,6 +713,8 @@ tr.ok{{background:#e8f5e9}}</style></head><body>
 
 def summary(results: list[RunResult]) -> pd.DataFrame:
     """Results as a frame (for the CLI and notebooks)."""
+    import pandas as pd
+
     return pd.DataFrame([asdict(r) for r in results])
 
 
