@@ -6,10 +6,14 @@ Each case is a fresh Python process: this one has everything loaded already.
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 
-from workbench import serve
+import pytest
+
+from workbench import runs, serve
 
 
 def _fresh(code: str) -> str:
@@ -86,3 +90,113 @@ def test_a_model_fit_loads_no_dask_dataframe_and_dask_still_imports() -> None:
         "print(dask.dataframe.DataFrame.__name__)"
     )
     assert _fresh(code).splitlines()[-2:] == ["2 False True", "DataFrame"]
+
+
+def test_yaml_text_reads_as_safe_load_does_and_fails_in_its_words() -> None:
+    """``analytics.yamltext``: libyaml's values, the pure-Python loader's error messages (the
+    C parser words them otherwise: "... not allowed in this context" for "... here")."""
+    import yaml
+
+    from analytics import paths, yamltext
+
+    assert yaml.__with_libyaml__  # else the test below only checks safe_load against itself
+    for path in (paths.catalog_dir() / "regimes.yml", paths.root() / "schedules.yml"):
+        text = path.read_text(encoding="utf-8")
+        assert yamltext.safe_load(text) == yaml.safe_load(text)
+    value = "{a: [1, 2.5, x], b: 2026-10-01, c: null, d: 'Hà Nội', e: yes}"
+    assert yamltext.safe_load(value) == yaml.safe_load(value)
+    for bad in ("a: b: c", 'x: "\\q"', "a: [1, 2", "- a\nb: 1"):
+        with pytest.raises(yaml.YAMLError) as fast:
+            yamltext.safe_load(bad)
+        with pytest.raises(yaml.YAMLError) as slow:
+            yaml.safe_load(bad)
+        assert (type(fast.value), str(fast.value)) == (type(slow.value), str(slow.value))
+    assert "mapping values are not allowed here" in _raised(yamltext.safe_load, "a: b: c")
+
+
+def _raised(func, arg) -> str:
+    try:
+        func(arg)
+    except Exception as exc:  # noqa: BLE001 (the message is what is compared)
+        return str(exc)
+    return ""
+
+
+def test_communes_come_from_the_package_data_file_as_from_its_objects(monkeypatch) -> None:
+    """The catalog reads vietnam-provinces' ``nested-divisions.json`` rather than importing its
+    3,321-member Enum: the same wards, kinds and provinces, in the same order; without the
+    file (``find_spec`` finding no package folder) the package's objects give the same list."""
+    import importlib.util
+
+    import vietnam_provinces as vp
+
+    from analytics.catalog import load_catalog  # noqa: F401 (the module, below)
+
+    cat_module = sys.modules["analytics.catalog"]
+    objects = [
+        (int(w.code), w.name, str(w.division_type.value), int(w.province_code))
+        for w in vp.Ward.iter_all()
+    ]
+    from_file = cat_module._wards()
+    assert len(from_file) == 3321
+    assert from_file == objects
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert cat_module._wards() == objects
+
+
+def test_the_catalog_loads_without_importing_vietnam_provinces() -> None:
+    code = (
+        "import sys; from analytics import catalog\n"
+        "cat = catalog(); communes = cat.areas[cat.areas['level'] == 'commune']\n"
+        "print(len(communes), communes.iloc[0]['code'], 'vietnam_provinces' in sys.modules)"
+    )
+    assert _fresh(code) == "3321 00070 False"
+
+
+def test_papermill_loads_without_pyarrow_fs_and_pyarrow_fs_still_imports() -> None:
+    code = (
+        "import sys; from analytics.startup import import_papermill\n"
+        "pm = import_papermill(); import papermill.iorw as io\n"
+        "print(pm.__name__, 'pyarrow' in sys.modules, 'numpy' in sys.modules,"
+        " io.HadoopFileSystem.__name__ == 'HadoopFileSystem')\n"
+        "import pyarrow.fs; print(pyarrow.fs.LocalFileSystem.__name__)"
+    )
+    assert _fresh(code).splitlines() == ["papermill False False False", "LocalFileSystem"]
+
+
+def test_the_papermill_child_runs_a_notebook_without_pandas_or_the_calendar(tmp_path) -> None:
+    """The child of every run (``python -m workbench.runs``) imports ``workbench.runs`` and
+    papermill only: no pandas, numpy, pyarrow, calendar or schedules (0.3-0.5 CPU-s each run)."""
+    from tiny_notebooks import write_notebook
+
+    nb = write_notebook(tmp_path / "tiny.ipynb", "x = 1", "print(x * 2)")
+    spec = {
+        "input": str(nb), "output": str(tmp_path / "out.ipynb"), "params": {"x": 21},
+        "cwd": str(tmp_path), "result": str(tmp_path / "result.json"), "timeout": 60,
+    }  # fmt: skip
+    code = (
+        "import sys, json; from analytics.startup import skip_iri_parsers; skip_iri_parsers()\n"
+        f"from workbench import runs; runs._child({spec!r})\n"
+        "print(open(" + repr(spec["result"]) + ").read())\n"
+        "print([m for m in ('pandas', 'numpy', 'pyarrow', 'analytics.calendar', 'workbench.jobs')"
+        " if m in sys.modules])"
+    )
+    env = {**os.environ, **runs._child_env()}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    result, loaded = done.stdout.strip().splitlines()[-2:]
+    assert json.loads(result) == {"status": "ok", "error": ""}
+    assert loaded == "[]"
+    out = json.loads((tmp_path / "out.ipynb").read_text(encoding="utf-8"))
+    assert out["cells"][-1]["outputs"][0]["text"] == ["42\n"]
+
+
+def test_nris_summary_reads_the_snapshot_without_duckdb(demo_store) -> None:
+    """``nris summary`` reads the published snapshot: DuckDB (the write side) is not loaded."""
+    code = (
+        "import sys, os; from workbench.cli import main\n"
+        f"os.environ['NRIS_STORE'] = {str(demo_store)!r}\n"
+        "code = main(['summary'])\n"
+        "print(code, 'duckdb' in sys.modules, 'vietnam_provinces' in sys.modules)"
+    )
+    assert _fresh(code).splitlines()[-1] == "0 False False"
