@@ -225,3 +225,32 @@ def test_report_tables_are_styled_without_loading_matplotlib(demo_store) -> None
         "print(len(shown) == fig['domain'].n_unique(), kinds, 'matplotlib' in sys.modules)"
     )
     assert _fresh(code).splitlines()[-1] == "True {'Styler'} False"
+
+
+def test_reports_rendered_in_one_thread_share_an_exporter_and_render_as_a_fresh_one(
+    tmp_path,
+) -> None:
+    """``runs.render_html`` keeps its exporter (compiled templates) per thread: the HTML of a
+    second report is the one a fresh exporter writes; another thread has its own exporter."""
+    import threading
+
+    from tiny_notebooks import write_notebook
+
+    first = write_notebook(tmp_path / "a.ipynb", "x = 1", "x", title="# Báo cáo **một**")
+    second = write_notebook(tmp_path / "b.ipynb", "y = 2", "y", title="# Báo cáo *hai*")
+    runs.render_html(first, tmp_path / "a.html", "A")
+    kept = runs._html_exporter(threading.get_ident())
+    runs.render_html(second, tmp_path / "b.html", "B")
+    assert runs._html_exporter(threading.get_ident()) is kept
+    runs._html_exporter.cache_clear()
+    runs.render_html(second, tmp_path / "b-fresh.html", "B")
+    html = (tmp_path / "b.html").read_text(encoding="utf-8")
+    assert html == (tmp_path / "b-fresh.html").read_text(encoding="utf-8")
+    assert "<title>B</title>" in html and "<em>hai</em>" in html and "y = 2" not in html
+    other: list = []
+    thread = threading.Thread(
+        target=lambda: other.append(runs._html_exporter(threading.get_ident()))
+    )
+    thread.start()
+    thread.join()
+    assert other[0] is not runs._html_exporter(threading.get_ident())

@@ -14,6 +14,7 @@ reader of the data store is ever blocked by it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import os
@@ -23,6 +24,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterable
@@ -495,8 +497,24 @@ def _atomic_text(path: Path, text: str) -> None:
 
 def render_html(ipynb: Path, out: Path, title: str = "") -> Path:
     """A self-contained HTML of an executed notebook: outputs only, no code, no remote scripts."""
-    import jinja2
     import nbformat
+
+    nb = nbformat.read(str(ipynb), as_version=4)
+    nb.metadata["title"] = title or nb.metadata.get("title") or ipynb.stem
+    body, _ = _html_exporter(threading.get_ident()).from_notebook_node(nb)
+    _atomic_text(out, body)
+    return out
+
+
+@functools.cache
+def _html_exporter(thread: int) -> Any:
+    """The HTML exporter of ``render_html``, one per thread (a Dask worker runs tasks on threads).
+
+    It compiles its ten Jinja templates on first use (0.1 CPU-s); kept, a fan-out worker or the
+    test process that renders many reports compiles them once. nbconvert's own command reuses
+    one exporter for every notebook it converts the same way.
+    """
+    import jinja2
     from nbconvert import HTMLExporter
 
     template = (
@@ -506,7 +524,7 @@ def render_html(ipynb: Path, out: Path, title: str = "") -> Path:
         "{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}\n"
         "{% block jupyter_widgets %}{% endblock jupyter_widgets %}\n"
     )
-    exporter = HTMLExporter(
+    return HTMLExporter(
         template_name="lab",
         exclude_input=True,
         exclude_input_prompt=True,
@@ -515,11 +533,6 @@ def render_html(ipynb: Path, out: Path, title: str = "") -> Path:
         extra_loaders=[jinja2.DictLoader({"nris_report.html.j2": template})],
         template_file="nris_report.html.j2",
     )
-    nb = nbformat.read(str(ipynb), as_version=4)
-    nb.metadata["title"] = title or nb.metadata.get("title") or ipynb.stem
-    body, _ = exporter.from_notebook_node(nb)
-    _atomic_text(out, body)
-    return out
 
 
 # -- publishing -------------------------------------------------------------------------------
