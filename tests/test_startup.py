@@ -254,3 +254,31 @@ def test_reports_rendered_in_one_thread_share_an_exporter_and_render_as_a_fresh_
     thread.start()
     thread.join()
     assert other[0] is not runs._html_exporter(threading.get_ident())
+
+
+def test_nris_run_of_one_report_loads_no_pandas_in_its_parent(tmp_path) -> None:
+    """``nris run JOB --period P`` (what the scheduler starts): reading the period, running one
+    task, recording it and writing the index take no pandas, numpy or catalog (0.3 CPU-s)."""
+    from tiny_notebooks import write_notebook
+
+    nb = write_notebook(tmp_path / "tiny.ipynb", 'period = ""', "print(period)")
+    (tmp_path / "schedules.yml").write_text(
+        f"jobs:\n  tiny:\n    notebook: {nb}\n    freq: Q\n    retries: 0\n", encoding="utf-8"
+    )
+    env = {
+        "NRIS_STORE": str(tmp_path / "store"),
+        "NRIS_REPORTS": str(tmp_path / "reports"),
+        "NRIS_SCHEDULES": str(tmp_path / "schedules.yml"),
+    }
+    code = (
+        f"import sys, os; os.environ.update({env!r}); from workbench.cli import main\n"
+        "code = main(['run', 'tiny', '--period', '2026-08', '--no-progress'])\n"
+        "print(code, [m for m in ('pandas', 'numpy', 'analytics.catalog', 'forecasts.engine')"
+        " if m in sys.modules])"
+    )
+    lines = _fresh(code).splitlines()
+    assert lines[0].startswith("ok  tiny 2026-Q3 tiny (lần 1, ")
+    assert lines[-1] == "0 []"
+    index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="tiny/2026-Q3/tiny.html">tiny</a>' in index
+    assert (tmp_path / "reports" / "tiny" / "2026-Q3" / "tiny.html").exists()

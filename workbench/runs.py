@@ -306,6 +306,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _history_rows() -> tuple[list[str], list[dict[str, Any]]]:
+    """(columns, every recorded attempt newest first) as plain rows: ``run_history`` frames
+    them, the index reads them without pandas. A 'running' row of this host whose process is
+    gone reads 'interrupted'."""
+    con = _db()
+    try:
+        cur = con.execute("SELECT * FROM runs ORDER BY id DESC")
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        con.close()
+    host = os.uname().nodename
+    for r in rows:
+        if r["status"] == "running" and r["host"] == host and not _alive(int(r["pid"] or 0)):
+            r["status"] = "interrupted"
+    return names, rows
+
+
 def run_history(
     job: str | None = None, status: str | None = None, limit: int = 200
 ) -> pd.DataFrame:
@@ -328,15 +346,11 @@ def run_history(
                 "params",
             ]
         )
-    con = _db()
-    try:
-        df = pd.read_sql_query("SELECT * FROM runs ORDER BY id DESC", con)
-    finally:
-        con.close()
-    host = os.uname().nodename
-    stale = (df["status"] == "running") & (df["host"] == host)
-    stale &= ~df["pid"].fillna(0).astype(int).map(_alive)
-    df.loc[stale, "status"] = "interrupted"
+    names, rows = _history_rows()
+    # as pandas.read_sql_query frames a query's rows
+    df = pd.DataFrame.from_records(
+        [tuple(r.values()) for r in rows], columns=names, coerce_float=True
+    )
     if job:
         df = df[df["job"] == job]
     if status:
@@ -659,6 +673,8 @@ def run_job(
 
 def _fan_out(args: list, workers: int | None, address: Any, progress: bool) -> list[RunResult]:
     """One report per task on local processes or a Dask cluster (the forecasts engine's fan-out)."""
+    if len(args) == 1 and address is None:  # in this process, as map_chunks runs one chunk,
+        return _run_chunk(args)  # without loading numpy and pandas for it
     from forecasts.engine import map_chunks
 
     return map_chunks(
@@ -684,28 +700,30 @@ _STATUS_VI = {
 def write_index() -> Path:
     """``reports/index.html``: every report by job and period with its last status (no scripts)."""
     root = paths.reports_dir()
-    hist = run_history(limit=100000)
+    last: dict[tuple[str, str, str], dict[str, Any]] = {}
+    if history_path().exists():
+        # the last attempt's own row (the newest of its job, period and name), not each column's
+        # last non-null value, which would show a retry under way with the failed attempt's error
+        for r in _history_rows()[1][:100000]:
+            last.setdefault((r["job"], r["period"], r["name"]), r)
+    ordered = sorted(last.values(), key=lambda r: r["name"])
+    ordered.sort(key=lambda r: r["period"], reverse=True)
+    ordered.sort(key=lambda r: r["job"])  # job, then period newest first, then name
     rows = []
-    if len(hist):
-        # the last attempt's own row: groupby().last() would take each column's last non-null
-        # value, showing a retry under way with the failed attempt's end time and error
-        last = hist.sort_values("id").drop_duplicates(["job", "period", "name"], keep="last")
-        for r in last.sort_values(
-            ["job", "period", "name"], ascending=[True, False, True]
-        ).itertuples():
-            good = root / str(r.job) / str(r.period) / f"{r.name}.html"
-            link = (
-                f'<a href="{html.escape(os.path.relpath(good, root))}">{html.escape(str(r.name))}</a>'
-                if good.exists()
-                else html.escape(str(r.name))
-            )
-            st = str(r.status)
-            rows.append(
-                f"<tr class='{st}'><td>{html.escape(str(r.job))}</td><td>{html.escape(str(r.period))}</td>"
-                f"<td>{link}</td><td>{_STATUS_VI.get(st, st)} / {st}</td><td>{r.attempt}</td>"
-                f"<td>{html.escape(str(r.ended or r.started))}</td>"
-                f"<td>{html.escape(str(r.error or ''))[:200]}</td></tr>"
-            )
+    for r in ordered:
+        good = root / str(r["job"]) / str(r["period"]) / f"{r['name']}.html"
+        link = (
+            f'<a href="{html.escape(os.path.relpath(good, root))}">{html.escape(str(r["name"]))}</a>'
+            if good.exists()
+            else html.escape(str(r["name"]))
+        )
+        st = str(r["status"])
+        rows.append(
+            f"<tr class='{st}'><td>{html.escape(str(r['job']))}</td><td>{html.escape(str(r['period']))}</td>"
+            f"<td>{link}</td><td>{_STATUS_VI.get(st, st)} / {st}</td><td>{r['attempt']}</td>"
+            f"<td>{html.escape(str(r['ended'] or r['started']))}</td>"
+            f"<td>{html.escape(str(r['error'] or ''))[:200]}</td></tr>"
+        )
     body = "\n".join(rows) or "<tr><td colspan='7'>Chưa có báo cáo / no reports yet</td></tr>"
     page = f"""<!DOCTYPE html>
 <html lang="vi"><head><meta charset="utf-8"><title>Báo cáo định kỳ / Periodic reports</title>
