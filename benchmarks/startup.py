@@ -8,8 +8,9 @@ beside it. Runs of the two checkouts alternate, ``--repeat`` times each; the med
 
     .venv/bin/python benchmarks/startup.py [--baseline ../main] [--repeat 5] [--only summary,run]
 
-Both checkouts use this interpreter and the same demo store (2015-01 to 2016-03, built by this
-checkout in a temporary folder); ``--baseline`` is a checkout of the code before the change (the
+``run monthly`` is the monthly report (this checkout's notebook for both, so only the code
+differs). Both checkouts use this interpreter and the same demo store (2015-01 to 2016-03, built
+by this checkout in a temporary folder); ``--baseline`` is a checkout of the code before the change (the
 main worktree, or ``git worktree add /tmp/base HEAD~N``).
 """
 
@@ -53,6 +54,7 @@ def commands(work: Path) -> dict[str, list[str]]:
         "submit": ["submit", str(work / "filled.csv"), "--agency", "UBND_01"],
         "runs": ["runs"],
         "run tiny": ["run", "tiny", "--period", PERIOD, "--no-progress"],
+        "run monthly": ["run", "monthly", "--period", PERIOD, "--no-progress"],
     }  # fmt: skip
 
 
@@ -101,7 +103,9 @@ def prepare(work: Path) -> dict[str, str]:
     (work / "tiny.ipynb").write_text(TINY, encoding="utf-8")
     (work / "schedules.yml").write_text(
         f"jobs:\n  tiny:\n    notebook: {work / 'tiny.ipynb'}\n    freq: M\n    timeout: 120\n"
-        "    retries: 0\n    backoff: 0\n",
+        "    retries: 0\n    backoff: 0\n"
+        f"  monthly:\n    notebook: {HERE / 'notebooks' / 'reports' / 'monthly_report.ipynb'}\n"
+        "    freq: M\n    timeout: 600\n    retries: 0\n    backoff: 0\n",
         encoding="utf-8",
     )
     # the first submit stores the form; the ones measured are audited duplicates (same work each)
