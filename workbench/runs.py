@@ -115,7 +115,12 @@ def _coerce(name: str, value: Any, typ: str) -> Any:
         if base == "float":
             return float(value)
         if base in ("list", "dict", "tuple"):
-            parsed = yamltext.safe_load(value)
+            import yaml
+
+            try:
+                parsed = yamltext.safe_load(value)
+            except yaml.YAMLError:  # "[1," is a wrong value, told in one line, not a traceback
+                raise ValueError(value) from None
             if base == "dict" and not isinstance(parsed, dict):
                 raise ValueError(value)
             if base in ("list", "tuple") and not isinstance(parsed, list):
