@@ -10,10 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import cache
-
-import holidays
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analytics.errors import NrisError
 from analytics.fmt import MONTHS_EN
@@ -27,6 +24,12 @@ MONTHS = {"M": 1, "Q": 3, "6M": 6, "9M": 9, "A": 12}
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
+if TYPE_CHECKING:  # pandas, numpy and holidays load in the functions that use them: reading and
+    # naming a period (``nris run``'s parent, the scheduler's ledger) needs none of them
+    import holidays
+    import numpy as np
+    import pandas as pd
+
 
 def _vn_holidays(*years: int) -> holidays.HolidayBase:
     """Vietnam's public holidays named in English whatever the process locale.
@@ -34,6 +37,8 @@ def _vn_holidays(*years: int) -> holidays.HolidayBase:
     ``holidays`` names days in the locale's language by default (Vietnamese, or under no locale at
     all), so looking Tết up by its English name needs the language fixed here.
     """
+    import holidays
+
     return holidays.VN(years=list(years), language="en_US")
 
 
@@ -69,6 +74,9 @@ def tet_share(
 
     Known for future months too, so it works as an exogenous regressor for forecasts.
     """
+    import numpy as np
+    import pandas as pd
+
     idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(months)).dt.to_period("M").dt.start_time)
     out = np.zeros(len(idx))
     cache: dict[int, pd.Series] = {}
@@ -92,7 +100,13 @@ def period_start(value: str | dt.date | pd.Timestamp, freq: str = "M") -> dt.dat
         if start is None:
             raise _bad_period(value)
         value = start
-    ts = pd.Timestamp(value)
+    ts: dt.date
+    if isinstance(value, dt.date):  # dates, datetimes and pandas Timestamps
+        ts = value
+    else:
+        import pandas as pd
+
+        ts = pd.Timestamp(value)
     if freq == "M" or freq == "D":
         return dt.date(ts.year, ts.month, 1)
     if freq == "Q":
@@ -170,6 +184,8 @@ def period_key(start: dt.date, freq: str) -> str:
 def closed_period(when: dt.datetime | dt.date, freq: str) -> dt.date:
     """The period whose cut-off window (15th to 14th) has closed by ``when``: what a scheduled run
     fired at ``when`` reports on (20 Oct -> October; 10 Oct -> September; 22 Sep -> 9 months)."""
+    import pandas as pd
+
     d = when.date() if isinstance(when, dt.datetime) else when
     month = pd.Timestamp(d.year, d.month, 1)
     if d.day < 15:
@@ -184,6 +200,8 @@ def closed_period(when: dt.datetime | dt.date, freq: str) -> dt.date:
 
 def period_end(start: dt.date, freq: str) -> dt.date:
     """Last day of the period that starts on ``start``."""
+    import pandas as pd
+
     return (pd.Timestamp(start) + pd.DateOffset(months=MONTHS[freq]) - pd.Timedelta(days=1)).date()
 
 
@@ -220,6 +238,8 @@ def cutoff_window(start: dt.date, freq: str, reference: str = "cutoff") -> tuple
     """
     if reference == "calendar":
         return start, period_end(start, freq)
+    import pandas as pd
+
     end_month = pd.Timestamp(period_end(start, freq))
     first = (pd.Timestamp(start) - pd.DateOffset(months=1)).replace(day=15)
     return first.date(), end_month.replace(day=14).date()
@@ -230,5 +250,7 @@ def report_deadline(
 ) -> pd.Timestamp:
     """When a report is due: ``deadline_days`` after its window (:func:`cutoff_window`) ends, at
     17:00 (a statistical monthly report with 6 days: the 6th of the next month, GSO's release day)."""
+    import pandas as pd
+
     end = cutoff_window(start, freq, reference)[1]
     return pd.Timestamp(end) + pd.Timedelta(days=deadline_days, hours=17)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from analytics import paths
+from analytics import paths, yamltext
 from analytics.catalog import catalog
 from analytics.errors import NrisError
 
@@ -75,7 +75,7 @@ def bindings() -> tuple[dict[Path, frozenset[str]], dict[str, frozenset[str]]] |
     if not path.exists():
         return None
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = yamltext.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise NrisError(
             f"{path}: không đọc được ({type(exc).__name__})",

@@ -6,11 +6,19 @@ and ``rfc3987_syntax`` compiles some 35 Earley parsers with lark when imported: 
 half CPU-seconds in each process, the largest single cost of starting a report run, a kernel that
 draws charts or a Voilà server (jsonschema issue 1428). No schema these processes validate (chart
 specs, notebooks, Jupyter events) uses the ``iri`` formats; nothing here checks formats.
+
+pandas' ``Styler`` (``DataFrame.style``, the reports' tables) imports ``matplotlib.pyplot`` when
+matplotlib is installed, for colour gradients and bars no report draws: 0.4-0.6 CPU-s in every
+report kernel.
+
+``papermill`` imports ``pyarrow.fs`` for ``hdfs://`` paths, and with it pyarrow and numpy: a tenth
+to a fifth of a CPU-second in every run's papermill child, which reads and writes local files only.
 """
 
 from __future__ import annotations
 
 import sys
+from types import ModuleType
 
 
 def skip_iri_parsers() -> bool:
@@ -24,3 +32,40 @@ def skip_iri_parsers() -> bool:
         return sys.modules.get("rfc3987_syntax", False) is None
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     return sys.modules["rfc3987_syntax"] is None
+
+
+def import_papermill() -> ModuleType:
+    """``import papermill`` without its ``hdfs://`` support (``pyarrow.fs``), which no run uses.
+
+    ``pyarrow.fs`` is refused only while papermill's modules load (papermill catches the
+    ImportError and leaves ``hdfs://`` paths to fail when used); a later ``import pyarrow.fs``
+    (pandas' parquet reader) works as before. Nothing is refused once pyarrow.fs is loaded.
+    """
+    if "papermill.iorw" not in sys.modules and "pyarrow.fs" not in sys.modules:
+        sys.modules["pyarrow.fs"] = None  # type: ignore[assignment]
+        try:
+            import papermill.iorw  # noqa: F401
+        finally:
+            if sys.modules.get("pyarrow.fs", False) is None:
+                del sys.modules["pyarrow.fs"]
+    import papermill
+
+    return papermill
+
+
+def import_styler() -> None:
+    """Load pandas' Styler (``DataFrame.style``) without ``matplotlib``, which it needs only for
+    ``background_gradient``, ``text_gradient`` and coloured ``bar`` (those then raise ImportError
+    naming matplotlib, as without it installed).
+
+    matplotlib is refused only while the Styler module loads; a later ``import matplotlib``
+    works. Nothing is refused once matplotlib or the Styler is loaded.
+    """
+    if "pandas.io.formats.style" in sys.modules or "matplotlib" in sys.modules:
+        return
+    sys.modules["matplotlib"] = None  # type: ignore[assignment]
+    try:
+        import pandas.io.formats.style  # noqa: F401
+    finally:
+        if sys.modules.get("matplotlib", False) is None:
+            del sys.modules["matplotlib"]

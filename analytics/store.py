@@ -20,13 +20,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import duckdb
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from analytics import paths
 from analytics.errors import StoreError
+
+if TYPE_CHECKING:  # DuckDB loads in the writer and the read query only: readers of the snapshot
+    # (nris summary, kernels, briefings) never open the database and need not load it
+    import duckdb
+    import pandas as pd
 
 OBS_COLUMNS = [
     "indicator",
@@ -132,6 +134,8 @@ def writer(publish: bool = True, timeout: float = 600.0) -> Iterator[duckdb.Duck
     Anything raised inside the block rolls the whole transaction back, so a submission is stored
     wholly or not at all. A killed process leaves an uncommitted transaction that DuckDB discards.
     """
+    import duckdb
+
     with _file_lock(paths.store_dir() / "write.lock", timeout):
         con = duckdb.connect(str(db_path()))
         try:
@@ -200,6 +204,8 @@ def catch_up(timeout: float = 30.0) -> str | None:
     """
     if not db_path().exists():
         return None
+    import duckdb
+
     try:
         with _file_lock(paths.store_dir() / "write.lock", timeout):
             con = duckdb.connect(str(db_path()))
@@ -452,6 +458,8 @@ def read_query(sql: str, params: list | None = None) -> pd.DataFrame:
     """
     if not db_path().exists():
         raise StoreError(f"Chưa có kho dữ liệu {db_path()}", f"no store database at {db_path()}")
+    import duckdb
+
     with _file_lock(paths.store_dir() / "write.lock", 60.0):
         con = duckdb.connect(str(db_path()), read_only=True)
         try:

@@ -69,6 +69,17 @@ def test_validation_refuses_unknown_and_mistyped_parameters(env: Path) -> None:
         validate_parameters(nb, {"x": 1.5})
 
 
+def test_a_list_parameter_that_is_not_yaml_is_refused_in_one_line(tmp_path: Path) -> None:
+    """``-p rank_by=[1,``: the parameter's type error (exit 2), not a YAML traceback."""
+    from workbench.runs import validate_parameters
+
+    nb = write_notebook(tmp_path / "lists.ipynb", "items: list = []  # codes", "items")
+    assert validate_parameters(nb, {"items": "[CPI, 2]"}) == {"items": ["CPI", 2]}
+    assert validate_parameters(nb, {"items": "CPI"}) == {"items": ["CPI"]}
+    with pytest.raises(NrisError, match=r"parameter 'items' must be list, got '\[CPI,'"):
+        validate_parameters(nb, {"items": "[CPI,"})
+
+
 def test_cli_refuses_bad_parameter_before_running(env: Path, capsys: pytest.CaptureFixture) -> None:
     from workbench.cli import main
     from workbench.runs import run_history

@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
 
-from analytics import paths
-from analytics.calendar import closed_period
+from analytics import paths, yamltext
 from analytics.errors import NrisError, unknown_code
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -115,7 +113,7 @@ def _read(path: Path | None = None) -> dict[str, Any]:
     if not path.exists():
         raise NrisError(f"Thiếu tệp lịch chạy {path}", f"schedules file missing: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamltext.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0]
         raise NrisError(
@@ -233,6 +231,9 @@ def load_schedules(path: Path | None = None) -> list[Schedule]:
 # -- periods ----------------------------------------------------------------------------------
 def latest_period(freq: str) -> dt.date:
     """The latest period of ``freq`` fully covered by the published snapshot's national data."""
+    import pandas as pd
+
+    from analytics.calendar import closed_period
     from analytics.load import last_month
 
     last = last_month("VN")

@@ -14,6 +14,7 @@ reader of the data store is ever blocked by it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import os
@@ -24,20 +25,22 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import yaml
-
-from analytics import paths
-from analytics.calendar import parse_period, period_key
+from analytics import paths, yamltext
 from analytics.errors import NrisError
-from workbench.jobs import JobSpec, latest_period
+
+if TYPE_CHECKING:  # pandas, the calendar and the jobs load where they are used: the papermill
+    # child (``python -m workbench.runs``) needs none of them (0.3-0.5 CPU-s per run)
+    import pandas as pd
+
+    from workbench.jobs import JobSpec
 
 KERNEL = "python3"
 STATUSES = ("running", "ok", "failed", "timeout", "interrupted")
@@ -82,6 +85,9 @@ class RunResult:
 # -- parameters -------------------------------------------------------------------------------
 def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
     """The notebook's declared parameters (papermill inspection): name -> type, default, help."""
+    from analytics.startup import import_papermill
+
+    import_papermill()  # without pyarrow.fs
     from papermill.inspection import inspect_notebook
 
     return {
@@ -110,7 +116,12 @@ def _coerce(name: str, value: Any, typ: str) -> Any:
         if base == "float":
             return float(value)
         if base in ("list", "dict", "tuple"):
-            parsed = yaml.safe_load(value)
+            import yaml
+
+            try:
+                parsed = yamltext.safe_load(value)
+            except yaml.YAMLError:  # "[1," is a wrong value, told in one line, not a traceback
+                raise ValueError(value) from None
             if base == "dict" and not isinstance(parsed, dict):
                 raise ValueError(value)
             if base in ("list", "tuple") and not isinstance(parsed, list):
@@ -301,10 +312,30 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _history_rows() -> tuple[list[str], list[dict[str, Any]]]:
+    """(columns, every recorded attempt newest first) as plain rows: ``run_history`` frames
+    them, the index reads them without pandas. A 'running' row of this host whose process is
+    gone reads 'interrupted'."""
+    con = _db()
+    try:
+        cur = con.execute("SELECT * FROM runs ORDER BY id DESC")
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        con.close()
+    host = os.uname().nodename
+    for r in rows:
+        if r["status"] == "running" and r["host"] == host and not _alive(int(r["pid"] or 0)):
+            r["status"] = "interrupted"
+    return names, rows
+
+
 def run_history(
     job: str | None = None, status: str | None = None, limit: int = 200
 ) -> pd.DataFrame:
     """Recorded attempts, newest first. A 'running' row whose process is gone reads 'interrupted'."""
+    import pandas as pd
+
     if not history_path().exists():
         return pd.DataFrame(
             columns=[
@@ -321,15 +352,11 @@ def run_history(
                 "params",
             ]
         )
-    con = _db()
-    try:
-        df = pd.read_sql_query("SELECT * FROM runs ORDER BY id DESC", con)
-    finally:
-        con.close()
-    host = os.uname().nodename
-    stale = (df["status"] == "running") & (df["host"] == host)
-    stale &= ~df["pid"].fillna(0).astype(int).map(_alive)
-    df.loc[stale, "status"] = "interrupted"
+    names, rows = _history_rows()
+    # as pandas.read_sql_query frames a query's rows
+    df = pd.DataFrame.from_records(
+        [tuple(r.values()) for r in rows], columns=names, coerce_float=True
+    )
     if job:
         df = df[df["job"] == job]
     if status:
@@ -408,7 +435,9 @@ def _stop(proc: subprocess.Popen) -> None:
 
 def _child(spec: dict[str, Any]) -> int:
     """Body of the child process: run papermill, write a small result file."""
-    import papermill as pm
+    from analytics.startup import import_papermill
+
+    pm = import_papermill()
 
     def on_term(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -488,8 +517,24 @@ def _atomic_text(path: Path, text: str) -> None:
 
 def render_html(ipynb: Path, out: Path, title: str = "") -> Path:
     """A self-contained HTML of an executed notebook: outputs only, no code, no remote scripts."""
-    import jinja2
     import nbformat
+
+    nb = nbformat.read(str(ipynb), as_version=4)
+    nb.metadata["title"] = title or nb.metadata.get("title") or ipynb.stem
+    body, _ = _html_exporter(threading.get_ident()).from_notebook_node(nb)
+    _atomic_text(out, body)
+    return out
+
+
+@functools.cache
+def _html_exporter(thread: int) -> Any:
+    """The HTML exporter of ``render_html``, one per thread (a Dask worker runs tasks on threads).
+
+    It compiles its ten Jinja templates on first use (0.1 CPU-s); kept, a fan-out worker or the
+    test process that renders many reports compiles them once. nbconvert's own command reuses
+    one exporter for every notebook it converts the same way.
+    """
+    import jinja2
     from nbconvert import HTMLExporter
 
     template = (
@@ -499,7 +544,7 @@ def render_html(ipynb: Path, out: Path, title: str = "") -> Path:
         "{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}\n"
         "{% block jupyter_widgets %}{% endblock jupyter_widgets %}\n"
     )
-    exporter = HTMLExporter(
+    return HTMLExporter(
         template_name="lab",
         exclude_input=True,
         exclude_input_prompt=True,
@@ -508,11 +553,6 @@ def render_html(ipynb: Path, out: Path, title: str = "") -> Path:
         extra_loaders=[jinja2.DictLoader({"nris_report.html.j2": template})],
         template_file="nris_report.html.j2",
     )
-    nb = nbformat.read(str(ipynb), as_version=4)
-    nb.metadata["title"] = title or nb.metadata.get("title") or ipynb.stem
-    body, _ = exporter.from_notebook_node(nb)
-    _atomic_text(out, body)
-    return out
 
 
 # -- publishing -------------------------------------------------------------------------------
@@ -631,6 +671,9 @@ def run_job(
             "Kỳ báo cáo đặt bằng --period, không bằng -p period",
             "the report period is set with --period, not -p period",
         )
+    from analytics.calendar import parse_period, period_key
+    from workbench.jobs import latest_period
+
     start = parse_period(str(period), job.freq) if period else latest_period(job.freq)
     key_period = period_key(start, job.freq)
     declared = notebook_parameters(job.notebook)
@@ -649,6 +692,8 @@ def run_job(
 
 def _fan_out(args: list, workers: int | None, address: Any, progress: bool) -> list[RunResult]:
     """One report per task on local processes or a Dask cluster (the forecasts engine's fan-out)."""
+    if len(args) == 1 and address is None:  # in this process, as map_chunks runs one chunk,
+        return _run_chunk(args)  # without loading numpy and pandas for it
     from forecasts.engine import map_chunks
 
     return map_chunks(
@@ -674,28 +719,30 @@ _STATUS_VI = {
 def write_index() -> Path:
     """``reports/index.html``: every report by job and period with its last status (no scripts)."""
     root = paths.reports_dir()
-    hist = run_history(limit=100000)
+    last: dict[tuple[str, str, str], dict[str, Any]] = {}
+    if history_path().exists():
+        # the last attempt's own row (the newest of its job, period and name), not each column's
+        # last non-null value, which would show a retry under way with the failed attempt's error
+        for r in _history_rows()[1][:100000]:
+            last.setdefault((r["job"], r["period"], r["name"]), r)
+    ordered = sorted(last.values(), key=lambda r: r["name"])
+    ordered.sort(key=lambda r: r["period"], reverse=True)
+    ordered.sort(key=lambda r: r["job"])  # job, then period newest first, then name
     rows = []
-    if len(hist):
-        # the last attempt's own row: groupby().last() would take each column's last non-null
-        # value, showing a retry under way with the failed attempt's end time and error
-        last = hist.sort_values("id").drop_duplicates(["job", "period", "name"], keep="last")
-        for r in last.sort_values(
-            ["job", "period", "name"], ascending=[True, False, True]
-        ).itertuples():
-            good = root / str(r.job) / str(r.period) / f"{r.name}.html"
-            link = (
-                f'<a href="{html.escape(os.path.relpath(good, root))}">{html.escape(str(r.name))}</a>'
-                if good.exists()
-                else html.escape(str(r.name))
-            )
-            st = str(r.status)
-            rows.append(
-                f"<tr class='{st}'><td>{html.escape(str(r.job))}</td><td>{html.escape(str(r.period))}</td>"
-                f"<td>{link}</td><td>{_STATUS_VI.get(st, st)} / {st}</td><td>{r.attempt}</td>"
-                f"<td>{html.escape(str(r.ended or r.started))}</td>"
-                f"<td>{html.escape(str(r.error or ''))[:200]}</td></tr>"
-            )
+    for r in ordered:
+        good = root / str(r["job"]) / str(r["period"]) / f"{r['name']}.html"
+        link = (
+            f'<a href="{html.escape(os.path.relpath(good, root))}">{html.escape(str(r["name"]))}</a>'
+            if good.exists()
+            else html.escape(str(r["name"]))
+        )
+        st = str(r["status"])
+        rows.append(
+            f"<tr class='{st}'><td>{html.escape(str(r['job']))}</td><td>{html.escape(str(r['period']))}</td>"
+            f"<td>{link}</td><td>{_STATUS_VI.get(st, st)} / {st}</td><td>{r['attempt']}</td>"
+            f"<td>{html.escape(str(r['ended'] or r['started']))}</td>"
+            f"<td>{html.escape(str(r['error'] or ''))[:200]}</td></tr>"
+        )
     body = "\n".join(rows) or "<tr><td colspan='7'>Chưa có báo cáo / no reports yet</td></tr>"
     page = f"""<!DOCTYPE html>
 <html lang="vi"><head><meta charset="utf-8"><title>Báo cáo định kỳ / Periodic reports</title>
@@ -716,6 +763,8 @@ tr.ok{{background:#e8f5e9}}</style></head><body>
 
 def summary(results: list[RunResult]) -> pd.DataFrame:
     """Results as a frame (for the CLI and notebooks)."""
+    import pandas as pd
+
     return pd.DataFrame([asdict(r) for r in results])
 
 
