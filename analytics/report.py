@@ -243,19 +243,6 @@ def show_header(
     _md(text)
 
 
-def _without_index(frame: pd.DataFrame) -> Any:
-    """The table as a pandas Styler without its index column (what the reports show).
-
-    pandas' Styler module imports matplotlib.pyplot when it is installed, for colour gradients
-    the reports never draw: half a CPU-second in every report kernel. It is loaded without it
-    (``analytics.startup.import_styler``).
-    """
-    from analytics.startup import import_styler
-
-    import_styler()
-    return frame.style.hide(axis="index")
-
-
 def show_domains(
     fig: pl.DataFrame, lang: str = "vi", chart_years: int = 3, area: str = NATION
 ) -> None:
@@ -265,7 +252,7 @@ def show_domains(
         part = fig.filter(pl.col("domain") == domain)
         name = doms.loc[domain, "name_vi" if lang == "vi" else "name_en"]
         _md(f"## {name}\n\n" + narrative.paragraph(sentences(part, lang)))
-        _show(_without_index(table(part, lang)))
+        _show(table(part, lang).style.hide(axis="index"))
         lead = part.filter(pl.col("measure").is_in(["flow", "index", "stock"]))
         if chart_years > 0 and len(lead):
             r = lead.row(0, named=True)
@@ -310,7 +297,7 @@ def show_targets(outlook: pd.DataFrame, lang: str = "vi") -> None:
         ("Xác suất đạt" if vi else "P(met)"): [fmt.percent(None if pd.isna(p) else 100 * p, 0, lang) for p in outlook["p_met"]],
         ("Đánh giá" if vi else "Status"): [status.get(s, (s, s))[0 if vi else 1] for s in outlook["status"]],
     })  # fmt: skip
-    _show(_without_index(tab))
+    _show(tab.style.hide(axis="index"))
 
 
 def ranking_frame(

@@ -7,10 +7,6 @@ half CPU-seconds in each process, the largest single cost of starting a report r
 draws charts or a Voilà server (jsonschema issue 1428). No schema these processes validate (chart
 specs, notebooks, Jupyter events) uses the ``iri`` formats; nothing here checks formats.
 
-pandas' ``Styler`` (``DataFrame.style``, the reports' tables) imports ``matplotlib.pyplot`` when
-matplotlib is installed, for colour gradients and bars no report draws: 0.4-0.6 CPU-s in every
-report kernel.
-
 ``papermill`` imports ``pyarrow.fs`` for ``hdfs://`` paths, and with it pyarrow and numpy: a tenth
 to a fifth of a CPU-second in every run's papermill child, which reads and writes local files only.
 """
@@ -51,21 +47,3 @@ def import_papermill() -> ModuleType:
     import papermill
 
     return papermill
-
-
-def import_styler() -> None:
-    """Load pandas' Styler (``DataFrame.style``) without ``matplotlib``, which it needs only for
-    ``background_gradient``, ``text_gradient`` and coloured ``bar`` (those then raise ImportError
-    naming matplotlib, as without it installed).
-
-    matplotlib is refused only while the Styler module loads; a later ``import matplotlib``
-    works. Nothing is refused once matplotlib or the Styler is loaded.
-    """
-    if "pandas.io.formats.style" in sys.modules or "matplotlib" in sys.modules:
-        return
-    sys.modules["matplotlib"] = None  # type: ignore[assignment]
-    try:
-        import pandas.io.formats.style  # noqa: F401
-    finally:
-        if sys.modules.get("matplotlib", False) is None:
-            del sys.modules["matplotlib"]

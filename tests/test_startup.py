@@ -202,31 +202,6 @@ def test_nris_summary_reads_the_snapshot_without_duckdb(demo_store) -> None:
     assert _fresh(code).splitlines()[-1] == "0 False False"
 
 
-def test_pandas_styler_loads_without_matplotlib_and_matplotlib_still_imports() -> None:
-    code = (
-        "import sys; from analytics.startup import import_styler; import_styler()\n"
-        "import pandas as pd\n"
-        "html = pd.DataFrame({'a': [1.5], 'b': ['x']}).style.hide(axis='index').to_html()\n"
-        "print('matplotlib' in sys.modules, '1.500000' in html, '>x<' in html)\n"
-        "import matplotlib; print(matplotlib.__name__)"
-    )
-    assert _fresh(code).splitlines() == ["False True True", "matplotlib"]
-
-
-def test_report_tables_are_styled_without_loading_matplotlib(demo_store) -> None:
-    """The report kernels' tables (``report.show_domains``): Styler objects, no matplotlib."""
-    code = (
-        "import sys, os\n"
-        f"os.environ['NRIS_STORE'] = {str(demo_store)!r}\n"
-        "from analytics import report\n"
-        "shown = []; report._show = shown.append; report._md = lambda text: None\n"
-        "fig = report.figures('VN', '2022-06', 'M'); report.show_domains(fig, 'vi', 0)\n"
-        "kinds = {type(s).__name__ for s in shown}\n"
-        "print(len(shown) == fig['domain'].n_unique(), kinds, 'matplotlib' in sys.modules)"
-    )
-    assert _fresh(code).splitlines()[-1] == "True {'Styler'} False"
-
-
 def test_reports_rendered_in_one_thread_share_an_exporter_and_render_as_a_fresh_one(
     tmp_path,
 ) -> None:
