@@ -368,8 +368,9 @@ def _load_regimes(
     try:
         items = yamltext.safe_load(path.read_text(encoding="utf-8")) or []
     except yaml.YAMLError as exc:
+        where = yamltext.problem(exc)
         raise CatalogError(
-            f"regimes.yml: lỗi cú pháp YAML ({exc})", f"regimes.yml: YAML syntax error ({exc})"
+            f"regimes.yml: lỗi cú pháp YAML ({where})", f"regimes.yml: YAML syntax error ({where})"
         ) from None
     provinces = agencies.loc[agencies["kind"] == "province", "code"].tolist()
     rows, links, subs = [], [], []

@@ -77,9 +77,9 @@ def bindings() -> tuple[dict[Path, frozenset[str]], dict[str, frozenset[str]]] |
     try:
         doc = yamltext.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        what = yamltext.problem(exc) if isinstance(exc, yaml.YAMLError) else "not UTF-8"
         raise NrisError(
-            f"{path}: không đọc được ({type(exc).__name__})",
-            f"{path}: cannot be read ({type(exc).__name__})",
+            f"{path}: không đọc được ({what})", f"{path}: cannot be read ({what})"
         ) from None
     if not isinstance(doc, dict) or set(doc) - {"inboxes", "users"}:
         raise NrisError(

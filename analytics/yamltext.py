@@ -24,3 +24,11 @@ def safe_load(text: str) -> Any:
         return yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506 (the safe loader, in C)
     except yaml.YAMLError:
         return yaml.safe_load(text)  # the same error, worded as the pure-Python loader words it
+
+
+def problem(exc: Exception) -> str:
+    """A YAML error in one line, where it is first: "line 3, column 2: expected <block end>, but
+    found '<block sequence start>'" (PyYAML's own text spans several lines, with the context)."""
+    mark = getattr(exc, "problem_mark", None)
+    what = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
+    return f"line {mark.line + 1}, column {mark.column + 1}: {what}" if mark else what

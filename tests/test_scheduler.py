@@ -124,6 +124,12 @@ def test_schedules_file_is_validated(clock: str, tmp_path: Path) -> None:
     )
     with pytest.raises(NrisError, match="bad cron"):
         jobs.load_schedules(bad)
+    bad.write_text("jobs:\n  m:\n    notebook: x\n   freq: M\n", encoding="utf-8")
+    with pytest.raises(NrisError) as broken:
+        jobs.load_schedules(bad)
+    assert broken.value.en == (
+        "bad.yml: bad YAML (line 4, column 4: expected <block end>, but found '<block mapping start>')"
+    )
     real = jobs.load_schedules(Path(__file__).resolve().parent.parent / "schedules.yml")
     assert {s.job for s in real} >= {"monthly_report", "province_report", "quarterly_report"}
 

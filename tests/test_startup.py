@@ -257,3 +257,31 @@ def test_nris_run_of_one_report_loads_no_pandas_in_its_parent(tmp_path) -> None:
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
     assert '<a href="tiny/2026-Q3/tiny.html">tiny</a>' in index
     assert (tmp_path / "reports" / "tiny" / "2026-Q3" / "tiny.html").exists()
+
+
+def test_a_yaml_error_is_told_in_one_line_where_it_is(tmp_path, monkeypatch) -> None:
+    """The catalog's regimes.yml and senders.yml: the line and column, not PyYAML's five lines."""
+    import shutil
+
+    from analytics import paths, senders
+    from analytics.catalog import load_catalog
+    from analytics.errors import CatalogError, NrisError
+
+    folder = tmp_path / "catalog"
+    shutil.copytree(paths.catalog_dir(), folder)
+    (folder / "regimes.yml").write_text("- code: X\n  name: [a, b\n", encoding="utf-8")
+    with pytest.raises(CatalogError) as regimes:
+        load_catalog(folder)
+    assert regimes.value.en == (
+        "regimes.yml: YAML syntax error (line 3, column 1: expected ',' or ']', but got "
+        "'<stream end>')"
+    )
+    bindings = tmp_path / "senders.yml"
+    bindings.write_text("users:\n  lan: UBND_01\n lan2: UBND_02\n", encoding="utf-8")
+    monkeypatch.setenv("NRIS_SENDERS", str(bindings))
+    with pytest.raises(NrisError) as sent:
+        senders.bindings()
+    assert sent.value.en == (
+        f"{bindings}: cannot be read (line 3, column 2: expected <block end>, but found "
+        "'<block mapping start>')"
+    )

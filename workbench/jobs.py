@@ -115,9 +115,9 @@ def _read(path: Path | None = None) -> dict[str, Any]:
     try:
         data = yamltext.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0]
+        where = yamltext.problem(exc)
         raise NrisError(
-            f"{path.name}: lỗi cú pháp YAML ({first})", f"{path.name}: bad YAML ({first})"
+            f"{path.name}: lỗi cú pháp YAML ({where})", f"{path.name}: bad YAML ({where})"
         ) from None
     return data
 
