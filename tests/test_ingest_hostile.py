@@ -183,7 +183,7 @@ def test_limits_are_configurable_and_errors_capped(env: dict[str, str], tmp_path
     last = p.stdout.rstrip().splitlines()[-1]
     assert last == "... và 1951 vấn đề khác | and 1951 more problems"  # 2,000 + the late warning
     checked, _ = ingest.check(tmp_path / "many.csv")  # past the listed problems, no fuzzy search
-    assert "nearest valid codes" in checked.errors[0].en
+    assert "no valid code is close to it; 179 valid codes: " in checked.errors[0].en
     assert checked.errors[1999].en == "unknown indicator 'NO_SUCH_1999'"
     bad = nris({**env, "NRIS_LIMITS": "rows=lots"}, "submit", str(tmp_path / "many.csv"))
     assert bad.returncode == 2 and "NRIS_LIMITS: bad entry 'rows=lots'" in bad.stderr
