@@ -377,7 +377,8 @@ def _screenshot(page, path: Path) -> None:
     """The whole page: Voilà scrolls inside its own container, so grow the viewport to fit."""
     height = page.evaluate("() => document.querySelector('.nris-page').scrollHeight")
     page.set_viewport_size({"width": 1280, "height": min(int(height) + 160, 6000)})
-    page.wait_for_timeout(300)
+    # laid out again for the new size by the second frame after it (not a fixed 300 ms)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
