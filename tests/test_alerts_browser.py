@@ -40,19 +40,20 @@ def alerts_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory):
            "NRIS_BRIEFING_POLL": "0", "NRIS_ALERT_SPOOL": "off"}  # fmt: skip
     # preheated, as `nris serve` runs: the pages are computed before anyone asks for them, and
     # a drill-down link's address reaches its page when the request arrives
-    # only the two pages the tests open are preheated (a kernel computing each of the other
-    # three would serve nobody)
-    pools = {PAGE: {"pool_size": 1}, "2_chi_tieu.ipynb": {"pool_size": 1},
+    # only the pages the tests open are preheated, once for each time they are opened (the
+    # alerts page twice), and not refilled while they run (a kernel computing any other page, or
+    # a refill, would serve nobody; the pool refill is test_serve's)
+    pools = {PAGE: {"pool_size": 2}, "2_chi_tieu.ipynb": {"pool_size": 1},
              "default": {"pool_size": 0}}  # fmt: skip
     opts = serve.ServeOptions(
-        port=_free_port(), pool_size=1, warm_outlook=False, extra_env=env,
+        port=_free_port(), pool_size=1, fill_delay=3600, warm_outlook=False, extra_env=env,
         extra_args=[f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"],
     )  # fmt: skip
     server = serve.start(opts, log=tmp / "voila.log")
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and not (
-            list(ready.glob("alerts-*.ready")) and list(ready.glob("indicator-*.ready"))
+            len(list(ready.glob("alerts-*.ready"))) >= 2 and list(ready.glob("indicator-*.ready"))
         ):
             time.sleep(0.5)
         yield server, folder
