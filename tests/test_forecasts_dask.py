@@ -74,6 +74,7 @@ def cluster(tmp_path: Path) -> Iterator[str]:
                         "--no-dashboard",
                         "--memory-limit",
                         "0",
+                        "--no-nanny",  # the worker itself, not a nanny process starting it
                     ],
                     **common,
                 )
