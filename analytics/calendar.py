@@ -24,6 +24,21 @@ MONTHS = {"M": 1, "Q": 3, "6M": 6, "9M": 9, "A": 12}
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
+TIMEZONE = "Asia/Ho_Chi_Minh"
+"""The reporting regimes' clock: deadlines (17:00), cut-offs and schedules are Vietnamese times."""
+
+
+def now() -> dt.datetime:
+    """Vietnam's wall-clock time now, naive: what receipts, vintages and deadlines are compared in.
+
+    Not the process's local time: a server kept in UTC (most containers are) would stamp a report
+    sent at 20:00 in Hà Nội as 13:00 and count it on time against a 17:00 deadline.
+    """
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
+
+
 if TYPE_CHECKING:  # pandas, numpy and holidays load in the functions that use them: reading and
     # naming a period (``nris run``'s parent, the scheduler's ledger) needs none of them
     import holidays

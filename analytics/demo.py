@@ -18,7 +18,7 @@ import pandas as pd
 import polars as pl
 
 from analytics import derived, paths, store
-from analytics.calendar import MONTHS, report_deadline, tet_share
+from analytics.calendar import MONTHS, now, report_deadline, tet_share
 from analytics.catalog import NATION, Catalog, catalog
 from analytics.transforms import to_freq
 
@@ -53,7 +53,7 @@ MISSING_COMMUNES = 5  # communes of each reporting province whose latest figures
 
 def latest_complete_month(today: dt.date | None = None) -> pd.Timestamp:
     """The month before ``today``'s month (the latest one whose reports are due)."""
-    today = today or dt.date.today()
+    today = today or now().date()
     return pd.Timestamp(today.year, today.month, 1) - pd.DateOffset(months=1)
 
 

@@ -190,7 +190,7 @@ def check(
     """
     path = Path(path)
     limits = limits or Limits.from_env()
-    received_at = received_at or dt.datetime.now()
+    received_at = received_at or calendar.now()
     cat = catalog()
     try:
         data = read_file(path, limits) if data is None else data
@@ -265,7 +265,7 @@ def prepare(
 ) -> Prepared:
     """The validation half of ``submit`` (no store lock held): read, check, judge the sender."""
     path = Path(path)
-    received_at = received_at or dt.datetime.now().replace(microsecond=0)
+    received_at = received_at or calendar.now().replace(microsecond=0)
     checked, digest = check(path, agency, received_at, data=data, limits=limits, sheets=sheets)
     if allowed is not None and checked.agency and checked.agency not in allowed:
         checked.issues.insert(
@@ -560,7 +560,7 @@ def _audit_failure(result: SubmissionResult, source: str) -> None:
                 con,
                 result,
                 result.file,
-                dt.datetime.now().replace(microsecond=0),
+                calendar.now().replace(microsecond=0),
                 source,
                 result.issues,
             )

@@ -25,10 +25,14 @@ def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
 
 
 def _to_datetime(value: str | dt.date | dt.datetime | pd.Timestamp) -> dt.datetime:
-    """A naive local time, as vintages are stamped (``datetime.now()``): a time with an offset
-    ("2023-03-04T19:00+07:00", as other systems send it) is converted to local time first."""
+    """A naive Vietnamese time, as vintages are stamped (``calendar.now()``): a time with an
+    offset ("2023-03-04T12:00Z", as other systems may send it) is converted to it first."""
+    from zoneinfo import ZoneInfo
+
+    from analytics.calendar import TIMEZONE
+
     when = pd.Timestamp(value).to_pydatetime()
-    return when.astimezone().replace(tzinfo=None) if when.tzinfo else when
+    return when.astimezone(ZoneInfo(TIMEZONE)).replace(tzinfo=None) if when.tzinfo else when
 
 
 def parse_when(text: str | None, name: str) -> str | None:

@@ -70,7 +70,7 @@ def _default_month(subs: pd.DataFrame) -> dt.date:
     monthly = subs[(subs["status"] == "accepted") & (subs["freq"] == "M")]
     if len(monthly):
         return monthly["period"].max()
-    today = dt.date.today()
+    today = calendar.now().date()
     return (pd.Timestamp(today.year, today.month, 1) - pd.DateOffset(months=1)).date()
 
 
@@ -88,7 +88,7 @@ def reporting_detail(
     """
     cat = catalog()
     subs = submissions()
-    as_of_ts = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now()
+    as_of_ts = pd.Timestamp(as_of if as_of is not None else calendar.now())
     month = _default_month(subs) if period is None else _parse_date(period)
     regimes = cat.regimes[cat.regimes["frequency"] != "adhoc"]
     if regime is not None:
@@ -161,7 +161,7 @@ def reporting_status(
     detail = reporting_detail(period, regime, as_of)
     if detail.empty:
         return pd.DataFrame(columns=STATUS_COLUMNS)
-    as_of_ts = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now()
+    as_of_ts = pd.Timestamp(as_of if as_of is not None else calendar.now())
     g = detail.groupby(["regime", "period", "freq", "deadline"], as_index=False, sort=False)
     out = g.agg(
         expected=("agency", "size"),

@@ -125,7 +125,7 @@ def create(
         raise NrisError(
             "cần ít nhất một cơ quan và một chỉ tiêu", "at least one agency and one indicator"
         )
-    now = pd.Timestamp.now().floor("s")
+    now = pd.Timestamp(calendar.now()).floor("s")
     day = _period(period, now)
     deadline = parse_due(due)
     if deadline <= now:
@@ -215,7 +215,7 @@ def status(
         subs = submissions("accepted")
     else:
         subs = subs[subs["status"] == "accepted"]
-    as_of_ts = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now()
+    as_of_ts = pd.Timestamp(as_of if as_of is not None else calendar.now())
     got = subs[pd.to_datetime(subs["received_at"]) <= as_of_ts]
     got = (
         got.groupby(["regime", "period", "agency"], as_index=False)

@@ -520,7 +520,7 @@ def validate(
     The two rules that read beyond the form, ``outlier_issues`` (the stored history) and
     ``authority_issues``, are run on the result by ``ingest.check``.
     """
-    received_at = received_at or dt.datetime.now()
+    received_at = received_at or calendar.now()
     issues = list(form.issues)
     agency, regime, period, freq, status, header_issues = _check_header(
         form, cat, agency, received_at

@@ -51,6 +51,27 @@ def test_valid_xlsx_is_stored_with_a_new_vintage(store_copy: Path, tmp_path: Pat
     assert got["status"].iloc[0] == "preliminary"
 
 
+def test_a_receipt_is_stamped_in_vietnamese_time_on_a_utc_server(
+    store_copy: Path, tmp_path: Path
+) -> None:
+    """The vintage (and the late/on-time judgement against 17:00) is Hà Nội's clock, not the
+    process's: a UTC server would be seven hours behind."""
+    import time
+    from zoneinfo import ZoneInfo
+
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("TZ", "UTC")
+        time.tzset()
+        before = dt.datetime.now(vn).replace(tzinfo=None, microsecond=0)
+        result = ingest.submit(write_csv(tmp_path / "hn.csv", form_grid()))
+        after = dt.datetime.now(vn).replace(tzinfo=None)
+    time.tzset()
+    assert result.status == "accepted", result.report()
+    got = analytics.load("CPI", areas="04", start="2022-07", end="2022-07", frame="pandas")
+    assert before <= got["vintage"].iloc[0].to_pydatetime() <= after
+
+
 def test_same_file_twice_stores_nothing_new(store_copy: Path, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", form_grid())
     first = ingest.submit(path, received_at=RECEIVED)

@@ -113,29 +113,42 @@ def test_reports_follow_the_consolidated_months_only(demo_store, tmp_path, monke
     assert latest_period("M") == dt.date(2022, 7, 1)
 
 
-@pytest.fixture
-def vietnam_time(monkeypatch: pytest.MonkeyPatch):
-    """This process's local time is Vietnam's (vintages are stamped in local time)."""
+@pytest.fixture(params=["UTC", "America/New_York", "Asia/Ho_Chi_Minh"])
+def process_tz(request, monkeypatch: pytest.MonkeyPatch):
+    """This process's own time zone (a server's), which must not matter."""
     import time
 
-    monkeypatch.setenv("TZ", "Asia/Ho_Chi_Minh")
+    monkeypatch.setenv("TZ", request.param)
     time.tzset()
-    yield
+    yield request.param
     monkeypatch.undo()
     time.tzset()
 
 
-def test_as_of_with_an_offset_is_that_instant_in_local_time(use_store, vietnam_time) -> None:
+def test_as_of_with_an_offset_is_that_instant_in_vietnamese_time(use_store, process_tz) -> None:
     from analytics.load import vintages
 
     rows = vintages("CPI", "VN", "2022-01").sort("vintage")
     assert rows["status"].to_list()[:2] == ["preliminary", "official"]
-    official = rows["vintage"][1]  # naive, Vietnam's local time
+    official = rows["vintage"][1]  # naive, Vietnamese time
     utc_before = (official - dt.timedelta(hours=7, minutes=1)).isoformat() + "+00:00"
     utc_after = (official - dt.timedelta(hours=6, minutes=59)).isoformat() + "+00:00"
     for as_of, status in [(utc_before, "preliminary"), (utc_after, "official")]:
         df = analytics.load("CPI", areas="VN", start="2022-01", end="2022-01", as_of=as_of)
         assert df["status"].to_list() == [status], as_of
+
+
+def test_now_is_vietnamese_time_whatever_the_servers_zone(process_tz) -> None:
+    """A report sent at 20:00 in Hà Nội is stamped 20:00 (late against 17:00), also on a UTC
+    server, where the process's own clock reads 13:00."""
+    from zoneinfo import ZoneInfo
+
+    from analytics import calendar
+
+    before = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None)
+    stamped = calendar.now()
+    after = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None)
+    assert stamped.tzinfo is None and before <= stamped <= after
 
 
 def test_start_after_end_is_refused() -> None:

@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 
 from analytics import paths, yamltext
+from analytics.calendar import TIMEZONE
 from analytics.errors import NrisError, unknown_code
 
-TIMEZONE = "Asia/Ho_Chi_Minh"
 FREQS = ("M", "Q", "6M", "9M", "A")
 CATCHUP = 12
 """Default catch-up limit: at most this many missed periods of a schedule run after downtime."""

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import paths
-from analytics.calendar import MONTHS
+from analytics.calendar import MONTHS, now
 from analytics.catalog import catalog
 from analytics.errors import NrisError
 from analytics.store import snapshot_info
@@ -126,7 +126,7 @@ def warm(year: int | None = None) -> int:
 
         cpi = analytics.load("CPI_YOY", areas=["VN"], frame="pandas")
         assert isinstance(cpi, pd.DataFrame)
-        year = int(pd.Timestamp(cpi["period"].max()).year) if len(cpi) else pd.Timestamp.now().year
+        year = int(pd.Timestamp(cpi["period"].max()).year) if len(cpi) else now().year
     return len(target_outlook(year))
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import paths
+from analytics import calendar, paths
 from analytics.errors import NrisError
 from workbench.alerts.rules import SEVERITIES, Alert
 
@@ -62,7 +62,7 @@ def connect() -> Iterator[sqlite3.Connection]:
 
 
 def _now() -> str:
-    return pd.Timestamp.now().floor("s").isoformat()
+    return pd.Timestamp(calendar.now()).floor("s").isoformat()
 
 
 def record(alerts: Iterable[Alert], snapshot: str) -> list[Alert]:

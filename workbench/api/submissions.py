@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from analytics import ingest
+from analytics import calendar, ingest
 from analytics.submission_files import Limits, Sheet, SubmissionFileError, nfc
 from analytics.validation import Issue
 from workbench.api.auth import Identity
@@ -223,7 +223,6 @@ def submit(
 ) -> tuple[int, dict]:
     """Submit as the token's agency through ``ingest.prepare`` and the worker's group commit (the two
     halves of ``ingest.submit``); returns (HTTP status, body)."""
-    import datetime as dt
 
     if not identity.may("submitter"):
         return refused(
@@ -235,7 +234,7 @@ def submit(
         )
     from workbench.api import writer
 
-    received = dt.datetime.now().replace(microsecond=0)
+    received = calendar.now().replace(microsecond=0)
     with writer.validating(), _VALIDATING:  # first come, first validated: not 50 files sharing
         writer.wait_idle()  # one GIL to the end, nor while this worker's writer holds the store
         pending = ingest.prepare(

@@ -17,7 +17,7 @@ import pandas as pd
 import polars as pl
 
 import analytics
-from analytics import transforms
+from analytics import calendar, transforms
 from analytics.catalog import catalog
 from analytics.store import snapshot_key
 
@@ -180,7 +180,7 @@ def latest_year() -> int:
         df = analytics.load("CPI_YOY", areas=["VN"])
         assert isinstance(df, pl.DataFrame)
         if df.is_empty():
-            return dt.date.today().year
+            return calendar.now().year
         last = df["period"].max()
         assert isinstance(last, dt.date)
         return last.year

@@ -19,7 +19,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from analytics import charts, fmt, store
+from analytics import calendar, charts, fmt, store
 from analytics.errors import NrisError
 from workbench.briefings import poll_seconds, static
 from workbench.briefings.i18n import t
@@ -239,7 +239,7 @@ class Briefing:
         self.snapshot = key
         self._render_all()
         if changed:
-            now = dt.datetime.now().strftime("%H:%M:%S")
+            now = calendar.now().strftime("%H:%M:%S")
             self.notice.value = (
                 f'<div class="nris-note nris-updated">{t("refreshed", self.lang)} ({now})</div>'
             )
