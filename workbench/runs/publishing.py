@@ -59,61 +59,124 @@ def switch_latest(job: str, period: str) -> None:
 def run_task(
     job: JobSpec, period: str, params: dict[str, Any], name: str, key: str = ""
 ) -> RunResult:
-    """Run one task with retries and backoff; publish only a good report."""
+    """Run one task with retries and backoff; publish only a good report.
+
+    Each attempt is a chain of steps (``_attempt``): record its start -> execute -> render ->
+    publish, or keep the failed notebook -> record its end; then ``_retry`` decides, after the
+    backoff, whether another attempt follows. The staging folder goes when the task ends.
+    """
     key = key or uuid.uuid4().hex[:12]
-    final_dir = job_dir(job.name) / period
-    stage = job_dir(job.name) / ".staging" / f"{name}-{uuid.uuid4().hex[:8]}"
-    t0 = time.monotonic()
-    status, error, attempt = "failed", "", 0
-    for attempt in range(1, job.retries + 2):
-        row = _record_start(key, job.name, name, period, params, attempt)
-        stage.mkdir(parents=True, exist_ok=True)
-        out = stage / f"{name}.ipynb"
-        try:
-            status, error = execute_notebook(job.notebook, out, params, job.timeout)
-        except KeyboardInterrupt:  # stopped: recorded, nothing published, the stage removed
-            _record_end(row, "interrupted", "stopped", "", "")
-            shutil.rmtree(stage, ignore_errors=True)
-            raise
-        if status == "ok":
-            try:
-                render_html(out, stage / f"{name}.html", title=f"{job.name} {period}")
-            except Exception as exc:  # a report that cannot render is not a good report
-                status, error = "failed", f"html: {type(exc).__name__}: {exc}"[:500]
-        if status == "ok":
-            final_dir.mkdir(parents=True, exist_ok=True)
-            html_path, nb_path = final_dir / f"{name}.html", final_dir / f"{name}.ipynb"
-            os.replace(stage / f"{name}.html", html_path)
-            os.replace(out, nb_path)
-            switch_latest(job.name, period)
-            _record_end(row, "ok", "", str(nb_path), str(html_path))
-            shutil.rmtree(stage, ignore_errors=True)
-            return RunResult(
-                job.name,
-                name,
-                period,
-                params,
-                "ok",
-                attempt,
-                "",
-                str(nb_path),
-                str(html_path),
-                time.monotonic() - t0,
-            )
-        kept = ""
-        if out.exists():
-            failed = job_dir(job.name) / "failed" / period
-            failed.mkdir(parents=True, exist_ok=True)
-            kept = str(failed / f"{name}-attempt{attempt}-{key}.ipynb")
-            os.replace(out, kept)
-        _record_end(row, status, error, kept, "")
-        if attempt > job.retries or _final(error):
-            break
-        time.sleep(job.backoff * 2 ** (attempt - 1))
-    shutil.rmtree(stage, ignore_errors=True)
-    return RunResult(
-        job.name, name, period, params, status, attempt, error, "", "", time.monotonic() - t0
+    task = _Task(
+        job,
+        period,
+        params,
+        name,
+        key,
+        final_dir=job_dir(job.name) / period,
+        stage=job_dir(job.name) / ".staging" / f"{name}-{uuid.uuid4().hex[:8]}",
     )
+    t0 = time.monotonic()
+    status, error, attempt, ipynb, html_path = "failed", "", 0, "", ""
+    for attempt in range(1, job.retries + 2):
+        status, error, ipynb, html_path = _attempt(task, attempt)
+        if status == "ok" or not _retry(job, attempt, error):
+            break
+    shutil.rmtree(task.stage, ignore_errors=True)
+    return RunResult(
+        job.name, name, period, params, status, attempt, error, ipynb, html_path,
+        time.monotonic() - t0,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One report of a job: what it runs, and where its attempts stage and a good one goes."""
+
+    job: JobSpec
+    period: str
+    params: dict[str, Any]
+    name: str
+    key: str  # the run's key in the history, shared by every task of one ``run_job``
+    final_dir: Path  # reports/<job>/<period>
+    stage: Path  # reports/<job>/.staging/<name>-<random>: attempts execute and render here
+
+    @property
+    def notebook(self) -> Path:
+        """The executed notebook of the current attempt, in the staging folder."""
+        return self.stage / f"{self.name}.ipynb"
+
+
+def _attempt(task: _Task, attempt: int) -> tuple[str, str, str, str]:
+    """One attempt: (status, error, published ipynb, published html), the paths empty unless ok."""
+    row = _record_start(task.key, task.job.name, task.name, task.period, task.params, attempt)
+    status, error = _execute(task, row)
+    if status == "ok":
+        status, error = _render(task)
+    if status == "ok":
+        ipynb, html_path = _publish(task)
+        _record_end(row, "ok", "", ipynb, html_path)
+        return "ok", "", ipynb, html_path
+    _record_end(row, status, error, _keep_failed(task, attempt), "")
+    return status, error, "", ""
+
+
+def _execute(task: _Task, row: int) -> tuple[str, str]:
+    """Execute the notebook into the staging folder: (status, error) of ``execute_notebook``.
+
+    Stopped (Ctrl+C, SIGTERM): the attempt is recorded as interrupted, nothing is published, the
+    staging folder is removed, and the interrupt goes on.
+    """
+    task.stage.mkdir(parents=True, exist_ok=True)
+    try:
+        return execute_notebook(task.job.notebook, task.notebook, task.params, task.job.timeout)
+    except KeyboardInterrupt:
+        _record_end(row, "interrupted", "stopped", "", "")
+        shutil.rmtree(task.stage, ignore_errors=True)
+        raise
+
+
+def _render(task: _Task) -> tuple[str, str]:
+    """The offline HTML beside the executed notebook: ("ok", "") or ("failed", why)."""
+    try:
+        render_html(
+            task.notebook, task.stage / f"{task.name}.html", title=f"{task.job.name} {task.period}"
+        )
+    except Exception as exc:  # a report that cannot render is not a good report
+        return "failed", f"html: {type(exc).__name__}: {exc}"[:500]
+    return "ok", ""
+
+
+def _publish(task: _Task) -> tuple[str, str]:
+    """Move the report from the staging folder into ``reports/<job>/<period>/`` and switch
+    ``latest`` to it: (ipynb, html) where they now are."""
+    task.final_dir.mkdir(parents=True, exist_ok=True)
+    html_path = task.final_dir / f"{task.name}.html"
+    nb_path = task.final_dir / f"{task.name}.ipynb"
+    os.replace(task.stage / f"{task.name}.html", html_path)
+    os.replace(task.notebook, nb_path)
+    switch_latest(task.job.name, task.period)
+    return str(nb_path), str(html_path)
+
+
+def _keep_failed(task: _Task, attempt: int) -> str:
+    """Keep a failed attempt's notebook under ``reports/<job>/failed/<period>/`` for diagnosis:
+    its path, or "" when the attempt left none (the runner died before papermill wrote it)."""
+    if not task.notebook.exists():
+        return ""
+    failed = job_dir(task.job.name) / "failed" / task.period
+    failed.mkdir(parents=True, exist_ok=True)
+    kept = str(failed / f"{task.name}-attempt{attempt}-{task.key}.ipynb")
+    os.replace(task.notebook, kept)
+    return kept
+
+
+def _retry(job: JobSpec, attempt: int, error: str) -> bool:
+    """After a failed attempt: sleep the backoff (doubling) and say True when another is due;
+    False after the last attempt or an error no attempt would mend (``_final``)."""
+    if attempt > job.retries or _final(error):
+        return False
+    time.sleep(job.backoff * 2 ** (attempt - 1))
+    return True
 
 
 # What a notebook raises about its data or parameters (no figures yet for the period, an unknown
