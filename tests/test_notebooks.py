@@ -88,7 +88,7 @@ def test_report_through_runner_is_offline_html(
     from workbench.jobs import JobSpec
 
     monkeypatch.setenv("NRIS_REPORTS", str(tmp_path / "reports"))
-    monkeypatch.setattr(runs, "history_path", lambda: tmp_path / "runs.sqlite")
+    monkeypatch.setattr(runs.history, "history_path", lambda: tmp_path / "runs.sqlite")
     job = JobSpec(name=Path(rel).stem, notebook=ROOT / rel, freq="M", timeout=600, retries=0)
     [res] = runs.run_job(job, "2022-05", RUNNER[rel], progress=False)
     assert res.status == "ok", res.error

@@ -3,8 +3,8 @@ offline HTML of an executed notebook, ``latest`` and the files a run leaves behi
 
 The first tests build their files and history rows themselves (no kernel); the last ones run
 ``run_task`` on a tiny notebook they write (a real papermill child and kernel, a few seconds each).
-They are the tests mutation testing runs against ``workbench/runs.py`` (README, Development).
-Backoff sleeps and the run's duration are read from a fake clock in place of ``runs.time``.
+They are the tests mutation testing runs against ``workbench/runs/`` (README, Development).
+Backoff sleeps and the run's duration are read from a fake clock in place of ``runs.publishing.time``.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def test_atomic_text_writes_whole_readable_files_and_leaves_no_temporaries(
     import locale
     import tempfile
 
-    from workbench.runs import _atomic_text
+    from workbench.runs.execution import _atomic_text
 
     # the temporary file is made beside the target (one file system: os.replace is atomic),
     # never in the system's temporary folder
@@ -122,7 +122,8 @@ def test_history_without_a_file_is_an_empty_frame_with_the_listed_columns(env: P
 def test_history_is_set_up_in_wal_mode_with_its_index(
     env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workbench.runs import _db, _set_up, history_path
+    from workbench.runs import history_path
+    from workbench.runs.history import _db, _set_up
 
     history_path().parent.mkdir(parents=True)
     con = sqlite3.connect(history_path(), isolation_level=None)
@@ -152,7 +153,8 @@ def test_history_is_set_up_in_wal_mode_with_its_index(
 def test_history_records_each_attempt_and_marks_dead_runs_interrupted(env: Path) -> None:
     import datetime as dt
 
-    from workbench.runs import _record_end, _record_start, run_history
+    from workbench.runs import run_history
+    from workbench.runs.history import _record_end, _record_start
 
     params = {"area": "Hà Nội", "day": dt.date(2026, 7, 1), "n": 3}
     first = _record_start("k1", "monthly", "monthly_01", "2026-07", params, 1)
@@ -228,7 +230,8 @@ def test_index_without_reports_says_so(env: Path) -> None:
 
 
 def test_index_lists_each_reports_last_attempt_in_order(env: Path) -> None:
-    from workbench.runs import _record_end, _record_start, write_index
+    from workbench.runs import write_index
+    from workbench.runs.history import _record_end, _record_start
 
     reports = env / "reports"
 
@@ -281,7 +284,8 @@ def test_index_lists_each_reports_last_attempt_in_order(env: Path) -> None:
 
 
 def test_index_names_a_running_attempt_by_its_own_times(env: Path) -> None:
-    from workbench.runs import _record_end, _record_start, write_index
+    from workbench.runs import write_index
+    from workbench.runs.history import _record_end, _record_start
 
     first = _record_start("k", "monthly", "monthly_01", "2026-07", {}, 1)
     _record_end(first, "failed", "cell [2]: ValueError: boom", "", "")
@@ -383,7 +387,7 @@ def test_summary_is_one_row_per_result(env: Path) -> None:
 def test_the_runner_child_finds_this_environments_kernel_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from workbench.runs import _child_env
+    from workbench.runs.execution import _child_env
 
     share = str(Path(sys.prefix) / "share" / "jupyter")
     monkeypatch.delenv("JUPYTER_PATH", raising=False)
@@ -437,13 +441,15 @@ def _notebook(folder: Path) -> Path:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
-    """``runs.time`` replaced: backoff sleeps are recorded (not slept); monotonic reads 100, 107.25,
+    """``runs.publishing.time`` replaced: backoff sleeps are recorded (not slept); monotonic reads 100, 107.25,
     100, ... (each run takes 7.25 s)."""
     from workbench import runs
 
     fake = SimpleNamespace(slept=[], reads=itertools.cycle([100.0, 107.25]))
     monkeypatch.setattr(
-        runs, "time", SimpleNamespace(sleep=fake.slept.append, monotonic=lambda: next(fake.reads))
+        runs.publishing,
+        "time",
+        SimpleNamespace(sleep=fake.slept.append, monotonic=lambda: next(fake.reads)),
     )
     return fake
 
@@ -498,7 +504,9 @@ def test_a_data_or_parameter_error_is_not_retried(
 
     calls: list[Path] = []
     monkeypatch.setattr(
-        runs, "execute_notebook", lambda nb, out, *a: calls.append(out) or ("failed", error)
+        runs.publishing,
+        "execute_notebook",
+        lambda nb, out, *a: calls.append(out) or ("failed", error),
     )
     job = JobSpec("monthly", env / "monthly.ipynb", retries=2, backoff=3, timeout=60)
     result = runs.run_task(job, "1999-01", {"period": "1999-01"}, "monthly")
@@ -640,7 +648,7 @@ def test_a_report_that_does_not_render_leaves_latest_and_the_last_good_report(
     def broken(ipynb: Path, out: Path, title: str = "") -> Path:
         raise ValueError("template broke " + "x" * 600)
 
-    monkeypatch.setattr(runs, "render_html", broken)
+    monkeypatch.setattr(runs.publishing, "render_html", broken)
     result = runs.run_task(job, "2026-08", {"period": "2026-08"}, "monthly_01", key="k2")
     error = ("html: ValueError: template broke " + "x" * 600)[:500]
     assert result == runs.RunResult(

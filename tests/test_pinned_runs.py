@@ -69,7 +69,7 @@ def test_a_report_that_does_not_render_is_not_published(
     def broken(ipynb: Path, out: Path, title: str = "") -> Path:
         raise ValueError("template broke")
 
-    monkeypatch.setattr(runs, "render_html", broken)
+    monkeypatch.setattr(runs.publishing, "render_html", broken)
     [bad] = runs.run_job(job, "2026-08", progress=False)
     assert (bad.status, bad.error) == ("failed", "html: ValueError: template broke")
     assert os.readlink(latest) == "2026-07"

@@ -52,7 +52,7 @@ def env(tmp_path: Path, use_store: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     from workbench import runs
 
     # the run history lives next to the (shared, read-only) demo store: give each test its own
-    monkeypatch.setattr(runs, "history_path", lambda: tmp_path / "runs.sqlite")
+    monkeypatch.setattr(runs.history, "history_path", lambda: tmp_path / "runs.sqlite")
     return tmp_path
 
 
@@ -157,7 +157,7 @@ def _record_at_barrier(barrier) -> int:  # noqa: ANN001 - a multiprocessing Barr
     from workbench import runs
 
     barrier.wait()
-    return runs._record_start("k", "grid", "n", "2022-06", {}, 1)
+    return runs.history._record_start("k", "grid", "n", "2022-06", {}, 1)
 
 
 def test_history_survives_processes_creating_it_at_once(env: Path) -> None:

@@ -13,7 +13,8 @@ import sys
 
 import pytest
 
-from workbench import runs, serve
+from workbench import serve
+from workbench.runs import execution
 
 
 def _fresh(code: str) -> str:
@@ -176,12 +177,12 @@ def test_the_papermill_child_runs_a_notebook_without_pandas_or_the_calendar(tmp_
     }  # fmt: skip
     code = (
         "import sys, json; from analytics.startup import skip_iri_parsers; skip_iri_parsers()\n"
-        f"from workbench import runs; runs._child({spec!r})\n"
+        f"from workbench.runs import execution; execution._child({spec!r})\n"
         "print(open(" + repr(spec["result"]) + ").read())\n"
         "print([m for m in ('pandas', 'numpy', 'pyarrow', 'analytics.calendar', 'workbench.jobs')"
         " if m in sys.modules])"
     )
-    env = {**os.environ, **runs._child_env()}
+    env = {**os.environ, **execution._child_env()}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     result, loaded = done.stdout.strip().splitlines()[-2:]
@@ -205,7 +206,7 @@ def test_nris_summary_reads_the_snapshot_without_duckdb(demo_store) -> None:
 def test_reports_rendered_in_one_thread_share_an_exporter_and_render_as_a_fresh_one(
     tmp_path,
 ) -> None:
-    """``runs.render_html`` keeps its exporter (compiled templates) per thread: the HTML of a
+    """``render_html`` keeps its exporter (compiled templates) per thread: the HTML of a
     second report is the one a fresh exporter writes; another thread has its own exporter."""
     import threading
 
@@ -213,22 +214,22 @@ def test_reports_rendered_in_one_thread_share_an_exporter_and_render_as_a_fresh_
 
     first = write_notebook(tmp_path / "a.ipynb", "x = 1", "x", title="# Báo cáo **một**")
     second = write_notebook(tmp_path / "b.ipynb", "y = 2", "y", title="# Báo cáo *hai*")
-    runs.render_html(first, tmp_path / "a.html", "A")
-    kept = runs._html_exporter(threading.get_ident())
-    runs.render_html(second, tmp_path / "b.html", "B")
-    assert runs._html_exporter(threading.get_ident()) is kept
-    runs._html_exporter.cache_clear()
-    runs.render_html(second, tmp_path / "b-fresh.html", "B")
+    execution.render_html(first, tmp_path / "a.html", "A")
+    kept = execution._html_exporter(threading.get_ident())
+    execution.render_html(second, tmp_path / "b.html", "B")
+    assert execution._html_exporter(threading.get_ident()) is kept
+    execution._html_exporter.cache_clear()
+    execution.render_html(second, tmp_path / "b-fresh.html", "B")
     html = (tmp_path / "b.html").read_text(encoding="utf-8")
     assert html == (tmp_path / "b-fresh.html").read_text(encoding="utf-8")
     assert "<title>B</title>" in html and "<em>hai</em>" in html and "y = 2" not in html
     other: list = []
     thread = threading.Thread(
-        target=lambda: other.append(runs._html_exporter(threading.get_ident()))
+        target=lambda: other.append(execution._html_exporter(threading.get_ident()))
     )
     thread.start()
     thread.join()
-    assert other[0] is not runs._html_exporter(threading.get_ident())
+    assert other[0] is not execution._html_exporter(threading.get_ident())
 
 
 def test_nris_run_of_one_report_loads_no_pandas_in_its_parent(tmp_path) -> None:

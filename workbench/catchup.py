@@ -62,7 +62,7 @@ def now() -> dt.datetime:
 
 
 def _db() -> sqlite3.Connection:
-    from workbench.runs import _db as history
+    from workbench.runs.history import _db as history
 
     con = history()
     con.executescript(_SCHEMA)

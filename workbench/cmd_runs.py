@@ -57,7 +57,8 @@ def _run(args: argparse.Namespace) -> int:
     import signal
 
     from workbench.jobs import get_job
-    from workbench.runs import _die_with_parent, parse_assignments, run_job
+    from workbench.runs import parse_assignments, run_job
+    from workbench.runs.execution import _die_with_parent
 
     # SIGTERM and SIGHUP stop a run as Ctrl+C does: its papermill child is stopped, the attempt
     # recorded as interrupted, nothing published. Started by the scheduler, it dies with it.

@@ -140,7 +140,7 @@ def watch(interval: float = 10.0) -> None:
     import time
 
     from analytics.store import snapshot_key
-    from workbench.runs import _die_with_parent
+    from workbench.runs.execution import _die_with_parent
 
     _die_with_parent()
     os.nice(10)

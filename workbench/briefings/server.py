@@ -235,7 +235,7 @@ class BriefingServer(Voila):
 def main(argv: list[str] | None = None) -> None:
     """Run Voilà (same arguments) with the snapshot watch on its event loop; it ends with the
     process that started it (Linux)."""
-    from workbench.runs import _die_with_parent
+    from workbench.runs.execution import _die_with_parent
 
     _die_with_parent()
     BriefingServer.launch_instance(argv)
