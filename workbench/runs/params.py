@@ -114,13 +114,16 @@ def check_choices(name: str, value: Any, help_text: str = "") -> None:
             raise unknown_code(kind[0], kind[1], _shown(v), sorted(valid))
 
 
-def validate_parameters(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
+def validate_parameters(
+    notebook: Path, params: dict[str, Any], declared: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """Check names, types and choices against the notebook's parameters cell; coerce CLI strings.
 
     Refuses (NrisError, before anything runs) an unknown name or a value of the wrong type, listing
-    the valid parameters, and a value outside its choices (``check_choices``).
+    the valid parameters, and a value outside its choices (``check_choices``). ``declared`` is the
+    notebook's ``notebook_parameters`` when the caller has them (a grid checks many tasks).
     """
-    declared = notebook_parameters(notebook)
+    declared = notebook_parameters(notebook) if declared is None else declared
     out = {}
     for name, value in params.items():
         if name not in declared:

@@ -105,6 +105,11 @@ class _Task:
         """The executed notebook of the current attempt, in the staging folder."""
         return self.stage / f"{self.name}.ipynb"
 
+    @property
+    def html(self) -> Path:
+        """The current attempt's rendered report, in the staging folder."""
+        return self.stage / f"{self.name}.html"
+
 
 def _attempt(task: _Task, attempt: int) -> tuple[str, str, str, str]:
     """One attempt: (status, error, published ipynb, published html), the paths empty unless ok."""
@@ -138,9 +143,7 @@ def _execute(task: _Task, row: int) -> tuple[str, str]:
 def _render(task: _Task) -> tuple[str, str]:
     """The offline HTML beside the executed notebook: ("ok", "") or ("failed", why)."""
     try:
-        render_html(
-            task.notebook, task.stage / f"{task.name}.html", title=f"{task.job.name} {task.period}"
-        )
+        render_html(task.notebook, task.html, title=f"{task.job.name} {task.period}")
     except Exception as exc:  # a report that cannot render is not a good report
         return "failed", f"html: {type(exc).__name__}: {exc}"[:500]
     return "ok", ""
@@ -152,7 +155,7 @@ def _publish(task: _Task) -> tuple[str, str]:
     task.final_dir.mkdir(parents=True, exist_ok=True)
     html_path = task.final_dir / f"{task.name}.html"
     nb_path = task.final_dir / f"{task.name}.ipynb"
-    os.replace(task.stage / f"{task.name}.html", html_path)
+    os.replace(task.html, html_path)
     os.replace(task.notebook, nb_path)
     switch_latest(task.job.name, task.period)
     return str(nb_path), str(html_path)
@@ -227,7 +230,7 @@ def run_job(
     key_period = period_key(start, job.freq)
     declared = notebook_parameters(job.notebook)
     tasks = job.tasks(params)
-    checked = [validate_parameters(job.notebook, t) for t in tasks]
+    checked = [validate_parameters(job.notebook, t, declared) for t in tasks]
     if "period" in declared:
         checked = [{"period": key_period, **t} for t in checked]
     key = uuid.uuid4().hex[:12]
